@@ -1,0 +1,147 @@
+#pragma once
+/// The one packet-buffer type. A `packet` is a move-only owning handle to a `buf` descriptor:
+/// where the frame's bytes are, how much headroom is in front of them, and which pool takes the
+/// buffer back. The descriptor mirrors `rte_mbuf` (buf_addr, data_off, data_len, refcnt) so the
+/// DPDK device can keep one inside each mbuf's private area and hand frames over with no copy.
+///
+/// Parsing walks forward with `trim_front`; emitting walks backward with `prepend`.
+/// `share` takes another reference to the same bytes (TCP retransmission holds frames that way).
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+
+#include "stack/core/time.hpp"
+
+namespace tachyon {
+
+class buf_pool;
+
+/// The descriptor of one packet buffer: its data room, the frame within it, and its owner.
+struct buf {
+    std::byte* base = nullptr; ///< start of the data room
+    uint32_t room = 0;         ///< size of the data room in bytes
+    uint32_t data_off = 0;     ///< offset of the frame's first byte in the data room
+    uint32_t data_len = 0;     ///< length of the frame
+    uint32_t refcnt = 0;       ///< references held by `packet` handles
+    instant rx_time;           ///< when the frame was received (set by the stack or the device)
+    buf_pool* pool = nullptr;  ///< who takes the buffer back when the last reference goes
+    void* native = nullptr;    ///< the device's own handle (the `rte_mbuf*` on DPDK), or null
+};
+
+/// Where buffers go back to. One non-virtual call through a function pointer per release,
+/// fixed per pool, so the branch predictor always guesses it.
+class buf_pool {
+public:
+    /// Returns a buffer whose last reference went away.
+    using release_fn = void (*)(buf_pool& pool, buf& b);
+    /// A pool that releases through `fn`.
+    explicit buf_pool(release_fn fn) : _release(fn) {}
+    /// Takes back `b`.
+    void release(buf& b) { _release(*this, b); }
+
+private:
+    release_fn _release;
+};
+
+/// A move-only owning handle to a packet buffer (or to nothing).
+class packet {
+public:
+    /// An empty handle.
+    packet() = default;
+    /// Adopts one reference to `b` (its `refcnt` already counts this handle).
+    explicit packet(buf* b) : _b(b) {}
+    packet(const packet&) = delete;
+    packet& operator=(const packet&) = delete;
+    /// Moves ownership; `o` becomes empty.
+    packet(packet&& o) noexcept : _b(std::exchange(o._b, nullptr)) {}
+    /// Moves ownership; the buffer held before is released.
+    packet& operator=(packet&& o) noexcept {
+        if (this != &o) {
+            reset();
+            _b = std::exchange(o._b, nullptr);
+        }
+        return *this;
+    }
+    ~packet() { reset(); }
+
+    /// True when the handle holds a buffer.
+    explicit operator bool() const { return _b != nullptr; }
+    /// The first byte of the frame.
+    std::byte* data() const { return _b->base + _b->data_off; }
+    /// The frame's length.
+    size_t size() const { return _b->data_len; }
+    /// The frame's bytes.
+    std::span<std::byte> bytes() const { return {data(), size()}; }
+    /// Free bytes in front of the frame.
+    size_t headroom() const { return _b->data_off; }
+    /// Free bytes after the frame.
+    size_t tailroom() const { return _b->room - _b->data_off - _b->data_len; }
+
+    /// Grows the frame by `n` bytes at the front; returns the new first byte, or null when
+    /// the headroom is too small (the frame is then unchanged).
+    std::byte* prepend(size_t n) {
+        if (n > _b->data_off) [[unlikely]]
+            return nullptr;
+        _b->data_off -= uint32_t(n);
+        _b->data_len += uint32_t(n);
+        return data();
+    }
+    /// Drops `n` bytes from the front (a parsed header). `n` must not exceed `size()`.
+    void trim_front(size_t n) {
+        assert(n <= _b->data_len);
+        _b->data_off += uint32_t(n);
+        _b->data_len -= uint32_t(n);
+    }
+    /// Shortens the frame to `len` bytes (Ethernet padding, IPv4 total length).
+    void truncate(size_t len) {
+        if (len < _b->data_len) _b->data_len = uint32_t(len);
+    }
+    /// Grows the frame by `n` bytes at the back; returns the first new byte, or null when the
+    /// tailroom is too small (the frame is then unchanged).
+    std::byte* append(size_t n) {
+        if (n > tailroom()) [[unlikely]]
+            return nullptr;
+        std::byte* p = data() + _b->data_len;
+        _b->data_len += uint32_t(n);
+        return p;
+    }
+    /// Sets the frame to `len` bytes starting `headroom` bytes into the data room.
+    void reset_frame(size_t headroom, size_t len = 0) {
+        assert(headroom + len <= _b->room);
+        _b->data_off = uint32_t(headroom);
+        _b->data_len = uint32_t(len);
+    }
+
+    /// Another handle to the same bytes (a reference, not a copy).
+    packet share() const {
+        ++_b->refcnt;
+        return packet{_b};
+    }
+    /// True when another handle refers to the same bytes (they must then not be written).
+    bool shared() const { return _b->refcnt > 1; }
+
+    /// When the frame was received.
+    instant rx_time() const { return _b->rx_time; }
+    /// Records when the frame was received.
+    void set_rx_time(instant t) { _b->rx_time = t; }
+
+    /// The descriptor (for devices).
+    buf* descriptor() const { return _b; }
+    /// Gives up ownership without releasing: the caller now holds the reference.
+    buf* release() { return std::exchange(_b, nullptr); }
+    /// Drops this handle's reference; the buffer goes back to its pool with the last one.
+    void reset() {
+        if (_b != nullptr) {
+            if (--_b->refcnt == 0) _b->pool->release(*_b);
+            _b = nullptr;
+        }
+    }
+
+private:
+    buf* _b = nullptr;
+};
+
+} // namespace tachyon

@@ -1,0 +1,66 @@
+#pragma once
+/// The device interface: what the stack needs from a link. Every call moves a burst of frames,
+/// so the one virtual call is paid per burst, never per packet. Implementations: the memory
+/// link (tests), the pcap decorator, the io_uring TAP device (fallback/), DPDK ethdev.
+///
+/// Ownership: `rx_burst` hands frames to the caller; `tx_burst` takes the frames it accepts and
+/// leaves the rest with the caller (who counts them as dropped); `alloc_burst` hands out empty
+/// frames with headroom for the headers.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "stack/buf/packet.hpp"
+#include "stack/core/addr.hpp"
+#include "stack/core/result.hpp"
+
+namespace tachyon {
+
+/// What a device can do, read once at start-up.
+struct device_caps {
+    mac_address mac;                 ///< the link's own MAC address
+    uint16_t mtu = 1500;             ///< largest IP packet the link carries
+    bool rx_ipv4_checksum = false;   ///< the device verifies IPv4 header checksums on receive
+    bool rx_l4_checksum = false;     ///< the device verifies UDP and TCP checksums on receive
+    bool tx_ipv4_checksum = false;   ///< the device fills IPv4 header checksums on transmit
+    bool tx_l4_checksum = false;     ///< the device fills UDP and TCP checksums on transmit
+    bool multicast_filter = false;   ///< the device filters multicast by an exact MAC list
+};
+
+/// Device-level counters, kept by each device.
+struct device_stats {
+    uint64_t rx_frames = 0;       ///< frames handed to the stack
+    uint64_t rx_bytes = 0;        ///< bytes handed to the stack
+    uint64_t tx_frames = 0;       ///< frames accepted for transmission
+    uint64_t tx_bytes = 0;        ///< bytes accepted for transmission
+    uint64_t rx_drop_no_buffer = 0; ///< frames lost because no buffer was free
+    uint64_t rx_drop_oversize = 0;  ///< frames longer than a buffer, dropped
+    uint64_t tx_drop_full = 0;      ///< frames refused because the transmit queue was full
+    uint64_t tx_errors = 0;         ///< frames the link failed to send
+};
+
+/// A link that moves bursts of Ethernet frames.
+class device {
+public:
+    virtual ~device() = default;
+
+    /// Receives up to `out.size()` frames into `out[0..n)`; returns n (0 when none is waiting).
+    virtual size_t rx_burst(std::span<packet> out) = 0;
+    /// Queues frames for transmission; takes ownership of `frames[0..n)` and returns n. The
+    /// frames it did not accept are left in place for the caller.
+    virtual size_t tx_burst(std::span<packet> frames) = 0;
+    /// Pushes queued work to the link (one system call at most on the io_uring device).
+    /// The stack calls it once at the end of every poll iteration and after a direct send.
+    virtual void flush() {}
+    /// Fills `out` with empty frames with headroom; returns how many it could allocate.
+    virtual size_t alloc_burst(std::span<packet> out) = 0;
+    /// What the device can do.
+    virtual const device_caps& capabilities() const = 0;
+    /// Accepts multicast frames for exactly these group MACs (plus broadcast).
+    virtual result<void> set_multicast_filter(std::span<const mac_address> groups) = 0;
+    /// The device's counters.
+    virtual const device_stats& stats() const = 0;
+};
+
+} // namespace tachyon
