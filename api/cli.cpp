@@ -1,0 +1,165 @@
+#include "api/cli.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "stack/core/log.hpp"
+
+namespace tachyon {
+
+namespace {
+
+error bad(std::string text) { return make_error(errc::invalid_argument, std::move(text)); }
+
+} // namespace
+
+cli::cli(std::string program, std::string summary) : _program(std::move(program)), _summary(std::move(summary)) {
+    toggle("help", "show this help and exit", [] {});
+}
+
+void cli::option(std::string name, std::string value_name, std::string help, setter set, bool repeatable) {
+    _flags.push_back(flag{std::move(name), std::move(value_name), std::move(help), std::move(set), {}, repeatable});
+}
+
+void cli::toggle(std::string name, std::string help, std::function<void()> set) {
+    _flags.push_back(flag{std::move(name), "", std::move(help), {}, std::move(set), false});
+}
+
+result<cli_outcome> cli::parse(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (!arg.starts_with("--") || arg.size() == 2)
+            return bad("unexpected argument '" + std::string(arg) + "' (see --help)");
+        arg.remove_prefix(2);
+        std::optional<std::string_view> inline_value;
+        if (auto eq = arg.find('='); eq != std::string_view::npos) {
+            inline_value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+        }
+        if (arg == "help") {
+            std::fputs(usage().c_str(), stdout);
+            return cli_outcome::help;
+        }
+        flag* f = nullptr;
+        for (auto& candidate : _flags)
+            if (candidate.name == arg) f = &candidate;
+        if (f == nullptr) return bad("unknown flag --" + std::string(arg) + " (see --help)");
+        if (f->seen && !f->repeatable) return bad("--" + f->name + " given twice");
+        f->seen = true;
+        if (f->on) {
+            if (inline_value) return bad("--" + f->name + " takes no value");
+            f->on();
+            continue;
+        }
+        std::string_view value;
+        if (inline_value) {
+            value = *inline_value;
+        } else {
+            if (i + 1 >= argc) return bad("--" + f->name + " needs a value: --" + f->name + " " + f->value_name);
+            value = argv[++i];
+        }
+        if (auto ok = f->set(value); !ok) return bad("--" + f->name + " " + std::string(value) + ": " + ok.err().message);
+    }
+    return cli_outcome::run;
+}
+
+std::string cli::usage() const {
+    std::string out = "usage: " + _program + " [flags]\n" + _summary + "\n\nflags:\n";
+    for (const auto& f : _flags) {
+        std::string left = "  --" + f.name + (f.value_name.empty() ? "" : " " + f.value_name);
+        if (left.size() < 28) left.resize(28, ' ');
+        else left += "\n" + std::string(28, ' ');
+        out += left + f.help + (f.repeatable ? " (repeatable)" : "") + "\n";
+    }
+    return out;
+}
+
+std::optional<duration> parse_seconds(std::string_view text) {
+    double v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(v >= 0) || v > 1e9) return std::nullopt;
+    return duration::ns(int64_t(std::llround(v * 1e9)));
+}
+
+void add_backend_flags(cli& c, backend_options& o) {
+    c.option("backend", "tap|dpdk", "the device: tap (io_uring over a TAP interface) or dpdk", [&o](std::string_view v) -> result<void> {
+        if (v != "tap" && v != "dpdk") return bad("must be tap or dpdk");
+        o.backend = std::string(v);
+        return {};
+    });
+    c.option("tap", "NAME", "TAP interface to create or attach to (default tachyon0)", [&o](std::string_view v) -> result<void> {
+        if (v.empty() || v.size() > 15) return bad("an interface name has 1 to 15 characters");
+        o.tap = std::string(v);
+        return {};
+    });
+    c.option("dpdk", "\"EAL ARGS\"", "DPDK EAL arguments (with --backend dpdk)", [&o](std::string_view v) -> result<void> {
+        o.dpdk_args = std::string(v);
+        return {};
+    });
+    c.option("ip", "A.B.C.D/N", "the stack's address and subnet (required)", [&o](std::string_view v) -> result<void> {
+        auto cidr = ipv4_cidr::parse(v);
+        if (!cidr || v.find('/') == std::string_view::npos) return bad("expected an address with a prefix, like 198.18.0.2/24");
+        o.stack.address = *cidr;
+        o.have_ip = true;
+        return {};
+    });
+    c.option("gateway", "A.B.C.D", "default router, resolved at start-up", [&o](std::string_view v) -> result<void> {
+        auto a = ipv4_address::parse(v);
+        if (!a) return bad("expected an IPv4 address like 198.18.0.1");
+        o.stack.gateway = *a;
+        return {};
+    });
+    c.option("arp", "IP=MAC", "static neighbour entry, never aged", [&o](std::string_view v) -> result<void> {
+        auto eq = v.find('=');
+        if (eq == std::string_view::npos) return bad("expected IP=MAC, like 198.18.0.1=02:00:00:00:00:01");
+        auto ip = ipv4_address::parse(v.substr(0, eq));
+        auto mac = mac_address::parse(v.substr(eq + 1));
+        if (!ip) return bad("'" + std::string(v.substr(0, eq)) + "' is not an IPv4 address");
+        if (!mac) return bad("'" + std::string(v.substr(eq + 1)) + "' is not a MAC address like 02:00:00:00:00:01");
+        o.stack.static_arp.push_back({*ip, *mac});
+        return {};
+    }, true);
+    c.option("mac", "MAC", "the stack's MAC (default: the device's, or random on a TAP)", [&o](std::string_view v) -> result<void> {
+        auto mac = mac_address::parse(v);
+        if (!mac) return bad("expected a MAC address like 02:00:00:00:00:02");
+        o.stack.mac = *mac;
+        return {};
+    });
+    c.option("pcap", "FILE", "record every frame received and sent to a pcap file", [&o](std::string_view v) -> result<void> {
+        o.pcap = std::string(v);
+        return {};
+    });
+    c.option("stats", "FILE", "write the counters as JSON at exit and every --stats-interval", [&o](std::string_view v) -> result<void> {
+        o.stats_path = std::string(v);
+        return {};
+    });
+    c.option("stats-interval", "SECONDS", "how often --stats is rewritten (default 1)", [&o](std::string_view v) -> result<void> {
+        auto d = parse_seconds(v);
+        if (!d || *d <= duration{}) return bad("expected a positive number of seconds");
+        o.stats_interval = *d;
+        return {};
+    });
+    c.option("log-level", "LEVEL", "trace, debug, info (default), warn, error or off", [&o](std::string_view v) -> result<void> {
+        if (!set_log_level(v)) return bad("expected trace, debug, info, warn, error or off");
+        o.log_level = std::string(v);
+        return {};
+    });
+    c.option("duration", "SECONDS", "stop by itself after this long", [&o](std::string_view v) -> result<void> {
+        auto d = parse_seconds(v);
+        if (!d) return bad("expected a number of seconds");
+        o.run_for = *d;
+        return {};
+    });
+    c.toggle("idle", "sleep briefly when nothing arrives instead of busy-polling", [&o] { o.idle = true; });
+    c.toggle("sqpoll", "TAP backend: io_uring SQPOLL mode, no system calls in steady state", [&o] { o.sqpoll = true; });
+}
+
+result<void> backend_options::validate() const {
+    if (!have_ip) return bad("--ip is required, like --ip 198.18.0.2/24");
+    if (backend == "dpdk" && dpdk_args.empty()) return bad("--backend dpdk needs --dpdk \"EAL ARGS\"");
+    if (auto ok = stack.validate(); !ok) return ok;
+    return {};
+}
+
+} // namespace tachyon

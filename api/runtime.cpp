@@ -1,0 +1,116 @@
+#include "api/runtime.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include "fallback/tap_device.hpp"
+#include "stack/core/clock.hpp"
+#include "stack/core/log.hpp"
+
+namespace tachyon {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_signal(int) { g_stop = 1; }
+
+} // namespace
+
+void install_stop_signals() {
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() { return g_stop != 0; }
+
+result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
+    if (auto ok = options.validate(); !ok) return ok.err();
+    std::unique_ptr<runtime> rt(new runtime());
+    rt->_options = options;
+    if (options.backend == "tap") {
+        tap_config tc;
+        tc.name = options.tap;
+        if (options.stack.mac) tc.mac = *options.stack.mac;
+        tc.sqpoll = options.sqpoll;
+        auto dev = tap_device::open(tc);
+        if (!dev) return dev.err();
+        rt->_backend = std::move(dev.value());
+    } else {
+        return make_error(errc::invalid_argument,
+                          "--backend dpdk: this build has no DPDK device yet; use --backend tap");
+    }
+    device* dev = rt->_backend.get();
+    if (options.pcap) {
+        if (auto ok = rt->_pcap_writer.open(*options.pcap); !ok) return ok.err();
+        rt->_pcap = std::make_unique<pcap_device>(*dev, rt->_pcap_writer);
+        dev = rt->_pcap.get();
+        log().info("recording frames to {}", *options.pcap);
+    }
+    auto st = stack::create(options.stack, *dev);
+    if (!st) return st.err();
+    rt->_stack = std::move(st.value());
+    return rt;
+}
+
+runtime::~runtime() {
+    _stack.reset(); // flushes queued frames through the recorder before it goes
+    _pcap.reset();
+    if (_pcap_writer.is_open()) (void)_pcap_writer.close();
+}
+
+int runtime::run(const std::function<void(instant)>& each) {
+    install_stop_signals();
+    instant start = monotonic_clock::now();
+    instant end = _options.run_for ? start + *_options.run_for : instant::never();
+    instant next_stats = start + _options.stats_interval;
+    _stack->start(start);
+    log().info("ready: {} on {} {}, mac {}", _stack->address().to_string(), _options.backend,
+               _options.backend == "tap" ? _options.tap : _options.dpdk_args, _stack->mac().to_string());
+    write_stats();
+    unsigned idle_polls = 0;
+    while (!stop_requested()) {
+        instant now = monotonic_clock::now();
+        size_t n = _stack->poll(now);
+        if (each) each(now);
+        if (now >= next_stats) [[unlikely]] {
+            write_stats();
+            next_stats = now + _options.stats_interval;
+            if (now >= end) break;
+        }
+        if (now >= end) [[unlikely]]
+            break;
+        if (_options.idle) {
+            // Back off only after a run of empty polls, and never past the next timer.
+            idle_polls = n == 0 ? idle_polls + 1 : 0;
+            if (idle_polls > 1000) {
+                timespec ts{0, 50'000};
+                ::nanosleep(&ts, nullptr);
+            }
+        }
+    }
+    write_stats();
+    log().info("stopped");
+    return 0;
+}
+
+void runtime::write_stats() const {
+    if (!_options.stats_path) return;
+    std::string tmp = *_options.stats_path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr) {
+        log().error("cannot write stats to {}", tmp);
+        return;
+    }
+    std::string json = _stack->stats_json();
+    bool ok = std::fwrite(json.data(), 1, json.size(), f) == json.size();
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(tmp.c_str(), _options.stats_path->c_str()) != 0)
+        log().error("cannot write stats to {}", *_options.stats_path);
+}
+
+} // namespace tachyon

@@ -1,0 +1,48 @@
+#pragma once
+/// The runtime every program shares: builds the device the flags ask for (TAP or DPDK, with
+/// the pcap recorder in front when --pcap is given), the stack over it, and runs the poll
+/// loop until SIGINT/SIGTERM or --duration, writing --stats as it goes and at the end.
+/// Control path only: the loop itself is `stack::poll` plus a clock read.
+
+#include <functional>
+#include <memory>
+
+#include "api/cli.hpp"
+#include "stack/core/result.hpp"
+#include "stack/device/device.hpp"
+#include "stack/device/pcap.hpp"
+#include "stack/iface/stack.hpp"
+
+namespace tachyon {
+
+/// A device, its optional recorder and a stack, ready to run.
+class runtime {
+public:
+    /// Opens the backend and builds the stack; the error says what failed and what to do.
+    static result<std::unique_ptr<runtime>> open(const backend_options& options);
+    ~runtime();
+
+    /// The stack.
+    stack& net() { return *_stack; }
+    /// Runs the loop until a signal or --duration; `each` (optional) runs after every poll.
+    /// Returns the exit code (0 on a clean stop).
+    int run(const std::function<void(instant)>& each = {});
+    /// Writes the --stats file now (atomically: a temporary file renamed over it).
+    void write_stats() const;
+
+private:
+    runtime() = default;
+
+    backend_options _options;
+    std::unique_ptr<device> _backend;
+    pcap_writer _pcap_writer;
+    std::unique_ptr<pcap_device> _pcap;
+    std::unique_ptr<stack> _stack;
+};
+
+/// Installs SIGINT/SIGTERM handlers that ask `runtime::run` to stop.
+void install_stop_signals();
+/// True once SIGINT or SIGTERM arrived.
+bool stop_requested();
+
+} // namespace tachyon

@@ -1,0 +1,61 @@
+#include "stack/core/config.hpp"
+
+#include <string>
+
+namespace tachyon {
+
+namespace {
+
+error invalid(std::string what) { return make_error(errc::invalid_argument, std::move(what)); }
+
+bool usable_unicast(ipv4_address a) {
+    return !a.is_any() && !a.is_broadcast() && !a.is_multicast() && !a.is_loopback() && (a.value >> 28) != 0xf;
+}
+
+} // namespace
+
+result<void> stack_config::validate() const {
+    const auto& ip = address.address;
+    if (!usable_unicast(ip))
+        return invalid("--ip " + address.to_string() + ": not a usable unicast address");
+    if (address.prefix_len == 0 || address.prefix_len > 32)
+        return invalid("--ip " + address.to_string() + ": prefix length must be 1 to 32");
+    if (address.prefix_len < 31) {
+        // RFC 1122 §3.2.1.3: the all-zeros and all-ones host parts are not host addresses
+        // (RFC 3021 allows them on /31 links).
+        if (ip == address.directed_broadcast() || (ip.value & ~address.mask()) == 0)
+            return invalid("--ip " + address.to_string() + ": the subnet's network or broadcast address");
+    }
+    if (gateway) {
+        if (!usable_unicast(*gateway))
+            return invalid("--gateway " + gateway->to_string() + ": not a usable unicast address");
+        if (*gateway == ip) return invalid("--gateway " + gateway->to_string() + ": is our own address");
+        if (!address.contains(*gateway))
+            return invalid("--gateway " + gateway->to_string() + ": not on the subnet " + address.to_string());
+    }
+    for (size_t i = 0; i < static_arp.size(); ++i) {
+        const auto& e = static_arp[i];
+        std::string what = "--arp " + e.ip.to_string() + "=" + e.mac.to_string();
+        if (!usable_unicast(e.ip)) return invalid(what + ": not a usable unicast address");
+        if (!e.mac.is_unicast()) return invalid(what + ": the MAC must be unicast and not zero");
+        if (e.ip == ip) return invalid(what + ": is our own address");
+        for (size_t j = 0; j < i; ++j)
+            if (static_arp[j].ip == e.ip) return invalid(what + ": the address is given twice");
+    }
+    if (static_arp.size() > arp.capacity)
+        return invalid("more static ARP entries than the ARP cache holds (" + std::to_string(arp.capacity) + ")");
+    if (mac && !mac->is_unicast()) return invalid("--mac " + mac->to_string() + ": must be unicast and not zero");
+    if (default_ttl == 0) return invalid("default TTL must be at least 1");
+    if (arp.capacity == 0 || arp.capacity > (1u << 20)) return invalid("ARP capacity must be 1 to 1048576");
+    if (arp.pending_per_neighbour == 0 || arp.pending_per_neighbour > 1024)
+        return invalid("ARP pending frames per neighbour must be 1 to 1024");
+    if (arp.reachable_time <= duration{}) return invalid("ARP reachable time must be positive");
+    if (arp.retry_interval <= duration{}) return invalid("ARP retry interval must be positive");
+    if (arp.max_requests == 0) return invalid("ARP max requests must be at least 1");
+    if (rx_burst == 0 || rx_burst > 512) return invalid("receive burst must be 1 to 512");
+    if (tx_queue < rx_burst) return invalid("the transmit queue must hold at least one receive burst");
+    if (gateway_retry <= duration{}) return invalid("gateway retry interval must be positive");
+    return {};
+}
+
+} // namespace tachyon

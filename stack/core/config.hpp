@@ -1,0 +1,48 @@
+#pragma once
+/// The stack's configuration: addresses, capacities and timeouts, fixed at start-up. Every
+/// table and pool is sized from here; nothing grows later. `validate` says what is wrong in
+/// words a user can act on.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "stack/core/addr.hpp"
+#include "stack/core/result.hpp"
+#include "stack/core/time.hpp"
+
+namespace tachyon {
+
+/// A permanent IP-to-MAC mapping (`--arp IP=MAC`).
+struct static_arp_entry {
+    ipv4_address ip;  ///< the neighbour's address
+    mac_address mac;  ///< its MAC
+};
+
+/// ARP cache settings (RFC 826, RFC 1122 §2.3.2).
+struct arp_settings {
+    size_t capacity = 256;                          ///< neighbour entries in all
+    size_t pending_per_neighbour = 8;               ///< frames that may wait for one resolution
+    duration reachable_time = duration::s(60);      ///< an entry's life after its last confirmation
+    duration retry_interval = duration::s(1);       ///< at most one request per neighbour per interval (RFC 1122 §2.3.2.1)
+    unsigned max_requests = 3;                      ///< broadcast requests before giving a resolution up
+};
+
+/// Everything a `stack` needs to know at start-up.
+struct stack_config {
+    ipv4_cidr address;                          ///< our address and subnet (required)
+    std::optional<ipv4_address> gateway;        ///< the default router, on the subnet
+    std::vector<static_arp_entry> static_arp;   ///< permanent neighbours
+    std::optional<mac_address> mac;             ///< overrides the device's MAC when set
+    uint8_t default_ttl = 64;                   ///< TTL of packets we originate (RFC 1122 §3.2.1.7)
+    arp_settings arp;                           ///< neighbour cache settings
+    size_t rx_burst = 32;                       ///< frames taken from the device per poll
+    size_t tx_queue = 512;                      ///< frames one poll iteration may queue for transmission
+    duration gateway_retry = duration::s(1);    ///< how often the gateway is asked for until it answers
+
+    /// Checks every field; the error names the field and the rule it breaks.
+    result<void> validate() const;
+};
+
+} // namespace tachyon

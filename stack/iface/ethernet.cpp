@@ -1,0 +1,47 @@
+/// Ethernet II receive and transmit for the stack (IEEE 802.3 framing, RFC 894).
+
+#include "stack/iface/stack.hpp"
+
+namespace tachyon {
+
+void stack::ethernet_input(packet&& frame, instant now) {
+    ++_stats.ethernet.rx_frames;
+    wire::ethernet_repr eth;
+    if (wire::ethernet_repr::parse(frame.bytes(), eth) != wire::wire_error::ok) [[unlikely]] {
+        ++_stats.ethernet.drop_too_short;
+        return;
+    }
+    if (eth.dst != _mac && !eth.dst.is_broadcast()) [[unlikely]] {
+        // Multicast groups arrive with the UDP issue; until then no group is joined.
+        ++_stats.ethernet.drop_not_for_us;
+        return;
+    }
+    if (eth.src.is_multicast()) [[unlikely]] {
+        ++_stats.ethernet.drop_bad_source;
+        return;
+    }
+    frame.trim_front(wire::ethernet_repr::header_len);
+    switch (eth.ethertype) {
+    case wire::ethertype::ipv4:
+        ipv4_input(std::move(frame), now);
+        return;
+    case wire::ethertype::arp:
+        arp_input(std::move(frame), now);
+        return;
+    default:
+        ++_stats.ethernet.drop_unknown_ethertype;
+        return;
+    }
+}
+
+void stack::ethernet_output(packet&& frame, const mac_address& dst, uint16_t ethertype) {
+    std::byte* h = frame.prepend(wire::ethernet_repr::header_len);
+    if (h == nullptr) [[unlikely]] {
+        ++_stats.ipv4.drop_no_headroom;
+        return;
+    }
+    wire::ethernet_repr{dst, _mac, ethertype}.emit({h, wire::ethernet_repr::header_len});
+    transmit(std::move(frame));
+}
+
+} // namespace tachyon

@@ -1,0 +1,147 @@
+#include "stack/iface/stack.hpp"
+
+#include "stack/core/log.hpp"
+#include "stack/core/stats.hpp"
+
+namespace tachyon {
+
+result<std::unique_ptr<stack>> stack::create(const stack_config& config, device& dev) {
+    if (auto ok = config.validate(); !ok) return ok.err();
+    auto st = std::make_unique<stack>(config, dev);
+    for (const auto& e : config.static_arp) {
+        if (auto ok = st->_arp.add_static(e.ip, e.mac); !ok) return ok.err();
+    }
+    return st;
+}
+
+stack::stack(const stack_config& config, device& dev)
+    : _config(config),
+      _dev(dev),
+      _mac(config.mac ? *config.mac : dev.capabilities().mac),
+      _arp(config.arp),
+      _rx(config.rx_burst),
+      _tx(config.tx_queue) {}
+
+stack::~stack() {
+    // Frames still queued go out rather than vanish.
+    flush_tx();
+}
+
+void stack::start(instant now) {
+    // RFC 5227 §2.3: announce our address with an ARP request whose sender and target
+    // protocol addresses are both ours, so that neighbours refresh stale entries.
+    send_arp_request(_config.address.address, mac_address::broadcast(), mac_address::zero());
+    log().info("stack: {} at {} on the wire", _config.address.to_string(), _mac.to_string());
+    if (_config.gateway) {
+        auto kind = _arp.resolve(*_config.gateway, now);
+        send_arp_request(*_config.gateway, kind, nullptr);
+        _gateway_next_request = now + _config.gateway_retry;
+        _started = now;
+        log().info("stack: resolving gateway {}", _config.gateway->to_string());
+    }
+    flush_tx();
+}
+
+size_t stack::poll(instant now) {
+    _in_poll = true;
+    size_t n = _dev.rx_burst(_rx);
+    for (size_t i = 0; i < n; ++i) {
+        packet& frame = _rx[i];
+        frame.set_rx_time(now);
+        ethernet_input(std::move(frame), now);
+        frame.reset();
+    }
+    run_timers(now);
+    flush_tx();
+    _in_poll = false;
+    return n;
+}
+
+void stack::run_timers(instant now) {
+    if (now >= _arp.next_deadline()) [[unlikely]] {
+        _arp.on_timer(now, [&](ipv4_address ip) { send_arp_request(ip, mac_address::broadcast(), mac_address::zero()); });
+    }
+    if (!_gateway_resolved && now >= _gateway_next_request) [[unlikely]] {
+        if (gateway_mac(now) != nullptr) {
+            _gateway_resolved = true;
+            _gateway_next_request = instant::never();
+            log().info("stack: gateway {} is at {}", _config.gateway->to_string(), gateway_mac(now)->to_string());
+        } else {
+            // The gateway carries every off-link packet: keep asking until it answers. The
+            // cache retries an incomplete entry itself; once it gives up, start over.
+            send_arp_request(*_config.gateway, _arp.resolve(*_config.gateway, now), nullptr);
+            if (!_gateway_warned && now - _started >= duration::s(3)) {
+                log().warn("stack: gateway {} does not answer ARP yet; still asking", _config.gateway->to_string());
+                _gateway_warned = true;
+            }
+            _gateway_next_request = now + _config.gateway_retry;
+        }
+    }
+}
+
+instant stack::next_deadline() const {
+    instant t = _arp.next_deadline();
+    if (_gateway_next_request < t) t = _gateway_next_request;
+    return t;
+}
+
+const mac_address* stack::gateway_mac(instant now) const {
+    if (!_config.gateway) return nullptr;
+    return _arp.peek(*_config.gateway, now);
+}
+
+packet stack::alloc_frame() {
+    if (_spare_count == 0) [[unlikely]] {
+        _spare_count = _dev.alloc_burst(_spare);
+        if (_spare_count == 0) {
+            ++_stats.tx.drop_no_buffer;
+            return packet{};
+        }
+    }
+    return std::move(_spare[--_spare_count]);
+}
+
+void stack::transmit(packet&& frame) {
+    if (_tx_count == _tx.size()) [[unlikely]]
+        flush_tx();
+    _tx[_tx_count++] = std::move(frame);
+    // Latency beats batching: a send made outside poll() leaves at once.
+    if (!_in_poll) flush_tx();
+}
+
+void stack::flush_tx() {
+    if (_tx_count > 0) {
+        size_t sent = _dev.tx_burst(std::span(_tx.data(), _tx_count));
+        _stats.tx.frames += sent;
+        for (size_t i = sent; i < _tx_count; ++i) {
+            ++_stats.tx.drop_device_full;
+            _tx[i].reset();
+        }
+        _tx_count = 0;
+    }
+    _dev.flush();
+}
+
+std::string stack::stats_json() const {
+    json_writer w;
+    const device_stats& d = _dev.stats();
+    w.begin_section("device");
+    w.field("rx_frames", d.rx_frames);
+    w.field("rx_bytes", d.rx_bytes);
+    w.field("tx_frames", d.tx_frames);
+    w.field("tx_bytes", d.tx_bytes);
+    w.field("drop_rx_no_buffer", d.rx_drop_no_buffer);
+    w.field("drop_rx_oversize", d.rx_drop_oversize);
+    w.field("drop_tx_full", d.tx_drop_full);
+    w.field("tx_errors", d.tx_errors);
+    w.end_section();
+    w.section("ethernet", _stats.ethernet);
+    w.section("arp", _stats.arp);
+    w.section("arp_cache", _arp.stats());
+    w.section("ipv4", _stats.ipv4);
+    w.section("icmp", _stats.icmp);
+    w.section("tx", _stats.tx);
+    return w.finish();
+}
+
+} // namespace tachyon

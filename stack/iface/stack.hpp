@@ -1,0 +1,141 @@
+#pragma once
+/// The per-core stack: one object owns everything below the API for one device queue (ARP
+/// cache, counters, transmit queue, later sockets and connections). Nothing is shared between
+/// stacks, so nothing is locked; two stacks can live in one process (tests do).
+///
+/// `poll(now)` is one run-to-completion iteration: take a burst from the device, carry each
+/// frame through Ethernet → ARP | IPv4 → ICMP (replies are built in the received buffer),
+/// run due timers, then hand everything queued to the device with one `tx_burst`.
+/// The protocol code never reads a clock: `now` comes from the caller.
+
+#include <array>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "stack/buf/packet.hpp"
+#include "stack/core/config.hpp"
+#include "stack/core/result.hpp"
+#include "stack/core/time.hpp"
+#include "stack/device/device.hpp"
+#include "stack/iface/counters.hpp"
+#include "stack/net/arp_cache.hpp"
+#include "stack/wire/arp.hpp"
+#include "stack/wire/ethernet.hpp"
+#include "stack/wire/ipv4.hpp"
+
+namespace tachyon {
+
+/// An ICMP echo reply as the echo handler sees it (the data points into the received frame).
+struct echo_reply {
+    ipv4_address source;             ///< who answered
+    uint16_t identifier = 0;         ///< the echo identifier
+    uint16_t sequence = 0;           ///< the echo sequence number
+    std::span<const std::byte> data; ///< the echoed data (valid during the call only)
+    instant rx_time;                 ///< when the reply was received
+};
+
+/// Receives echo replies: a plain function and its context, no allocation, no virtual call.
+using echo_reply_handler = void (*)(void* context, const echo_reply& reply);
+
+/// Every counter of a stack, by layer.
+struct stack_stats {
+    ethernet_stats ethernet; ///< Ethernet demultiplexing
+    arp_stats arp;           ///< ARP protocol
+    ipv4_stats ipv4;         ///< IPv4
+    icmp_stats icmp;         ///< ICMP
+    tx_stats tx;             ///< the transmit path
+};
+
+/// One stack on one core, over one device.
+class stack {
+public:
+    /// Builds a stack over `dev` after checking `config`; the error says what is wrong.
+    static result<std::unique_ptr<stack>> create(const stack_config& config, device& dev);
+    /// Builds a stack over `dev`; `config` must be valid (see `stack_config::validate`).
+    stack(const stack_config& config, device& dev);
+    stack(const stack&) = delete;
+    stack& operator=(const stack&) = delete;
+    ~stack();
+
+    /// Announces our address (RFC 5227 §2.3 gratuitous ARP) and starts resolving the gateway.
+    void start(instant now);
+    /// One iteration: receive a burst, process it, run due timers, transmit. Returns the
+    /// number of frames received.
+    size_t poll(instant now);
+    /// The earliest instant at which a timer needs `poll` (instant::never() when none): an
+    /// idle loop may sleep until then.
+    instant next_deadline() const;
+
+    /// Sends an IPv4 packet whose payload (e.g. an ICMP message) starts at `frame.data()`,
+    /// with headroom for the headers. Routes it, resolves the next hop (queueing the frame
+    /// while ARP resolves) and queues it for transmission.
+    errc ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, instant now);
+    /// Sends an ICMP echo request (a ping) to `dst` carrying `data`.
+    errc send_echo_request(ipv4_address dst, uint16_t identifier, uint16_t sequence,
+                           std::span<const std::byte> data, instant now);
+    /// Delivers echo replies to `handler(context, reply)` (null: count them as unhandled).
+    void on_echo_reply(echo_reply_handler handler, void* context) {
+        _echo_handler = handler;
+        _echo_context = context;
+    }
+    /// An empty frame with headroom for every header, or an empty handle (counted) when the
+    /// device has no buffer.
+    packet alloc_frame();
+
+    /// Our MAC address.
+    const mac_address& mac() const { return _mac; }
+    /// Our address and subnet.
+    const ipv4_cidr& address() const { return _config.address; }
+    /// The configuration the stack runs with.
+    const stack_config& config() const { return _config; }
+    /// The MAC of the gateway once resolved, else null.
+    const mac_address* gateway_mac(instant now) const;
+    /// The stack's counters.
+    const stack_stats& stats() const { return _stats; }
+    /// The neighbour cache (read-only, for tests and tools).
+    const arp_cache& neighbours() const { return _arp; }
+    /// The device the stack runs on.
+    device& dev() { return _dev; }
+    /// All counters, the device's included, as a JSON object of sections.
+    std::string stats_json() const;
+
+private:
+    // Receive path (one file each: ethernet.cpp, arp.cpp, ipv4.cpp, icmp.cpp).
+    void ethernet_input(packet&& frame, instant now);
+    void arp_input(packet&& frame, instant now);
+    void ipv4_input(packet&& frame, instant now);
+    void icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+
+    // Transmit path.
+    void neighbour_output(packet&& frame, ipv4_address next_hop, instant now);
+    void ethernet_output(packet&& frame, const mac_address& dst, uint16_t ethertype);
+    void send_arp_request(ipv4_address target, const mac_address& dst_mac, const mac_address& target_mac);
+    void send_arp_request(ipv4_address target, arp_request_kind kind, const mac_address* known);
+    void transmit(packet&& frame);
+    void flush_tx();
+    void run_timers(instant now);
+    bool is_our_destination(ipv4_address dst) const;
+
+    stack_config _config;
+    device& _dev;
+    mac_address _mac;
+    arp_cache _arp;
+    stack_stats _stats;
+    std::vector<packet> _rx;        // one burst of received frames
+    std::vector<packet> _tx;        // frames queued in this iteration
+    size_t _tx_count = 0;
+    std::array<packet, 32> _spare;  // empty frames taken from the device in bursts
+    size_t _spare_count = 0;
+    echo_reply_handler _echo_handler = nullptr;
+    void* _echo_context = nullptr;
+    uint16_t _ip_identification = 0;
+    bool _in_poll = false;
+    bool _gateway_resolved = false;
+    bool _gateway_warned = false;
+    instant _started;
+    instant _gateway_next_request = instant::never();
+};
+
+} // namespace tachyon

@@ -1,0 +1,222 @@
+// The stack read as packet traces: a test plays the far end of a memory link, feeding frames
+// and checking what comes back, on a manual clock.
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "stack/core/clock.hpp"
+#include "stack/device/memory_link.hpp"
+#include "stack/iface/stack.hpp"
+#include "stack/wire/arp.hpp"
+#include "stack/wire/checksum.hpp"
+#include "stack/wire/ethernet.hpp"
+#include "stack/wire/icmp.hpp"
+#include "stack/wire/ipv4.hpp"
+
+namespace tachyon {
+namespace {
+
+const ipv4_address our_ip{198, 18, 0, 2};
+const ipv4_address peer_ip{198, 18, 0, 1};
+const mac_address peer_mac{{0x02, 0, 0, 0, 0, 0x01}}; // memory link port a
+const mac_address our_mac{{0x02, 0, 0, 0, 0, 0x02}};  // memory link port b
+
+struct stack_trace : ::testing::Test {
+    manual_clock clock;
+    memory_link link;
+    std::unique_ptr<stack> st;
+
+    void make(bool with_gateway = false) {
+        stack_config c;
+        c.address = ipv4_cidr{our_ip, 24};
+        if (with_gateway) c.gateway = peer_ip;
+        auto made = stack::create(c, link.b());
+        ASSERT_TRUE(made.ok()) << made.err().message;
+        st = std::move(made.value());
+    }
+    // Sends a frame from the peer (port a) to the stack, then polls once.
+    void feed(const std::vector<std::byte>& bytes) {
+        packet p = link.a().capabilities().mac == peer_mac ? alloc_a() : packet{};
+        std::byte* d = p.append(bytes.size());
+        std::copy(bytes.begin(), bytes.end(), d);
+        packet one[1] = {std::move(p)};
+        ASSERT_EQ(link.a().tx_burst(one), 1u);
+        st->poll(clock.now());
+    }
+    packet alloc_a() {
+        packet p[1];
+        EXPECT_EQ(link.a().alloc_burst(p), 1u);
+        return std::move(p[0]);
+    }
+    // Frames the stack sent, as the peer receives them.
+    std::vector<std::vector<std::byte>> sent() {
+        std::vector<std::vector<std::byte>> out;
+        packet burst[32];
+        size_t n;
+        while ((n = link.a().rx_burst(burst)) > 0)
+            for (size_t i = 0; i < n; ++i) {
+                out.emplace_back(burst[i].bytes().begin(), burst[i].bytes().end());
+                burst[i].reset();
+            }
+        return out;
+    }
+    static std::vector<std::byte> eth(const mac_address& dst, uint16_t type, const std::vector<std::byte>& payload) {
+        std::vector<std::byte> f(14 + payload.size());
+        wire::ethernet_repr{dst, peer_mac, type}.emit(f);
+        std::copy(payload.begin(), payload.end(), f.begin() + 14);
+        return f;
+    }
+    static std::vector<std::byte> arp(wire::arp_operation op, ipv4_address target, mac_address target_mac = {}) {
+        std::vector<std::byte> a(wire::arp_repr::packet_len);
+        wire::arp_repr{op, peer_mac, peer_ip, target_mac, target}.emit(a);
+        return a;
+    }
+    static std::vector<std::byte> ping(uint16_t seq, std::vector<std::byte> data, ipv4_address dst = our_ip) {
+        wire::icmp_repr echo;
+        echo.type = wire::icmp_type::echo_request;
+        echo.identifier = 0x4242;
+        echo.sequence = seq;
+        echo.data = data;
+        std::vector<std::byte> pkt(20 + echo.message_len());
+        wire::ipv4_repr ip;
+        ip.total_len = uint16_t(pkt.size());
+        ip.protocol = wire::ip_protocol::icmp;
+        ip.src = peer_ip;
+        ip.dst = dst;
+        ip.emit(pkt);
+        echo.emit(std::span(pkt).subspan(20));
+        return pkt;
+    }
+};
+
+TEST_F(stack_trace, start_announces_our_address_and_asks_for_the_gateway) {
+    make(/*with_gateway=*/true);
+    st->start(clock.now());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 2u);
+    wire::ethernet_repr e;
+    wire::arp_repr a;
+    // RFC 5227 §2.3 announcement: a broadcast request with sender and target both ours.
+    ASSERT_EQ(wire::ethernet_repr::parse(frames[0], e), wire::wire_error::ok);
+    EXPECT_TRUE(e.dst.is_broadcast());
+    EXPECT_EQ(e.ethertype, wire::ethertype::arp);
+    ASSERT_EQ(wire::arp_repr::parse(std::span(frames[0]).subspan(14), a), wire::wire_error::ok);
+    EXPECT_EQ(a.sender_protocol_address, our_ip);
+    EXPECT_EQ(a.target_protocol_address, our_ip);
+    // The gateway request.
+    ASSERT_EQ(wire::arp_repr::parse(std::span(frames[1]).subspan(14), a), wire::wire_error::ok);
+    EXPECT_EQ(a.operation, wire::arp_operation::request);
+    EXPECT_EQ(a.target_protocol_address, peer_ip);
+    EXPECT_EQ(a.sender_hardware_address, our_mac);
+    // Unanswered: asked again once a second, for as long as it takes (past the cache's
+    // own max_requests).
+    for (int i = 0; i < 20; ++i) {
+        clock.advance(duration::ms(500));
+        st->poll(clock.now());
+    }
+    EXPECT_EQ(sent().size(), 10u);
+    EXPECT_EQ(st->gateway_mac(clock.now()), nullptr);
+    // The reply resolves it.
+    feed(eth(our_mac, wire::ethertype::arp, arp(wire::arp_operation::reply, our_ip, our_mac)));
+    ASSERT_NE(st->gateway_mac(clock.now()), nullptr);
+    EXPECT_EQ(*st->gateway_mac(clock.now()), peer_mac);
+    clock.advance(duration::s(5));
+    st->poll(clock.now());
+    EXPECT_TRUE(sent().empty()) << "no more requests once resolved";
+}
+
+TEST_F(stack_trace, answers_an_arp_request_for_us_and_learns_the_asker) {
+    make();
+    feed(eth(mac_address::broadcast(), wire::ethertype::arp, arp(wire::arp_operation::request, our_ip)));
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    wire::ethernet_repr e;
+    wire::arp_repr a;
+    ASSERT_EQ(wire::ethernet_repr::parse(frames[0], e), wire::wire_error::ok);
+    EXPECT_EQ(e.dst, peer_mac);
+    EXPECT_EQ(e.src, our_mac);
+    ASSERT_EQ(wire::arp_repr::parse(std::span(frames[0]).subspan(14), a), wire::wire_error::ok);
+    EXPECT_EQ(a.operation, wire::arp_operation::reply);
+    EXPECT_EQ(a.sender_hardware_address, our_mac);
+    EXPECT_EQ(a.sender_protocol_address, our_ip);
+    EXPECT_EQ(a.target_hardware_address, peer_mac);
+    EXPECT_EQ(a.target_protocol_address, peer_ip);
+    EXPECT_NE(st->neighbours().peek(peer_ip, clock.now()), nullptr);
+    // A request for someone else: no answer, counted.
+    feed(eth(mac_address::broadcast(), wire::ethertype::arp, arp(wire::arp_operation::request, ipv4_address{198, 18, 0, 77})));
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(st->stats().arp.drop_not_for_us, 1u);
+}
+
+TEST_F(stack_trace, echo_reply_mirrors_the_request) {
+    make();
+    feed(eth(mac_address::broadcast(), wire::ethertype::arp, arp(wire::arp_operation::request, our_ip)));
+    (void)sent();
+    std::vector<std::byte> data(56);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = std::byte(i * 7);
+    feed(eth(our_mac, wire::ethertype::ipv4, ping(9, data)));
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    auto f = std::span<const std::byte>(frames[0]);
+    wire::ipv4_repr ip;
+    ASSERT_EQ(wire::ipv4_repr::parse(f.subspan(14), ip), wire::wire_error::ok);
+    EXPECT_EQ(ip.src, our_ip);
+    EXPECT_EQ(ip.dst, peer_ip);
+    EXPECT_EQ(ip.ttl, 64);
+    wire::icmp_repr icmp;
+    ASSERT_EQ(wire::icmp_repr::parse(f.subspan(14 + 20, ip.payload_len()), icmp), wire::wire_error::ok)
+        << "checksum valid after the incremental update";
+    EXPECT_EQ(icmp.type, wire::icmp_type::echo_reply);
+    EXPECT_EQ(icmp.identifier, 0x4242);
+    EXPECT_EQ(icmp.sequence, 9);
+    ASSERT_EQ(icmp.data.size(), data.size());
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), icmp.data.begin()));
+    EXPECT_EQ(st->stats().icmp.tx_echo_replies, 1u);
+}
+
+TEST_F(stack_trace, malformed_frames_are_counted_by_reason) {
+    make();
+    auto good = ping(1, std::vector<std::byte>(8));
+    auto with = [&](auto mutate) {
+        auto p = good;
+        mutate(p);
+        return eth(our_mac, wire::ethertype::ipv4, p);
+    };
+    auto fix_header_checksum = [](std::vector<std::byte>& p) {
+        p[10] = p[11] = std::byte{0};
+        uint16_t c = wire::internet_checksum(std::span(p).first(20));
+        p[10] = std::byte(c >> 8);
+        p[11] = std::byte(c & 0xff);
+    };
+    feed(std::vector<std::byte>(10));                                                  // runt
+    feed(eth(our_mac, 0x86dd, std::vector<std::byte>(40)));                            // IPv6
+    feed(eth(mac_address{{0x02, 9, 9, 9, 9, 9}}, wire::ethertype::ipv4, good));       // not our MAC
+    feed(eth(our_mac, wire::ethertype::ipv4, std::vector<std::byte>(good.begin(), good.begin() + 12))); // truncated IP
+    feed(with([](auto& p) { p[10] ^= std::byte{1}; }));                                // header checksum
+    feed(with([&](auto& p) { p[0] = std::byte{0x65}; fix_header_checksum(p); }));     // version 6
+    feed(with([&](auto& p) { p[0] = std::byte{0x44}; fix_header_checksum(p); }));     // IHL 4
+    feed(with([&](auto& p) { p[3] = std::byte{0xff}; fix_header_checksum(p); }));     // total length past frame
+    feed(with([&](auto& p) { p[6] = std::byte{0x20}; fix_header_checksum(p); }));     // more fragments
+    feed(with([&](auto& p) { p[9] = std::byte{99}; fix_header_checksum(p); }));       // unknown protocol
+    feed(with([](auto& p) { p[22] ^= std::byte{1}; }));                                // ICMP checksum
+    feed(eth(our_mac, wire::ethertype::arp, std::vector<std::byte>(20)));              // truncated ARP
+    const auto& s = st->stats();
+    EXPECT_EQ(s.ethernet.drop_too_short, 1u);
+    EXPECT_EQ(s.ethernet.drop_unknown_ethertype, 1u);
+    EXPECT_EQ(s.ethernet.drop_not_for_us, 1u);
+    EXPECT_EQ(s.ipv4.drop_truncated, 1u);
+    EXPECT_EQ(s.ipv4.drop_bad_checksum, 1u);
+    EXPECT_EQ(s.ipv4.drop_bad_version, 1u);
+    EXPECT_EQ(s.ipv4.drop_bad_header_length, 1u);
+    EXPECT_EQ(s.ipv4.drop_bad_total_length, 1u);
+    EXPECT_EQ(s.ipv4.drop_fragment, 1u);
+    EXPECT_EQ(s.ipv4.drop_unknown_protocol, 1u);
+    EXPECT_EQ(s.icmp.drop_bad_checksum, 1u);
+    EXPECT_EQ(s.arp.drop_truncated, 1u);
+    EXPECT_EQ(s.ethernet.drops() + s.ipv4.drops() + s.icmp.drops() + s.arp.drops(), 12u) << "one reason each";
+    EXPECT_TRUE(sent().empty());
+}
+
+} // namespace
+} // namespace tachyon
