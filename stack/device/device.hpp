@@ -36,7 +36,7 @@ struct device_stats {
     uint64_t tx_bytes = 0;        ///< bytes accepted for transmission
     uint64_t rx_drop_no_buffer = 0; ///< frames lost because no buffer was free
     uint64_t rx_drop_oversize = 0;  ///< frames longer than a buffer, dropped
-    uint64_t tx_drop_full = 0;      ///< frames refused because the transmit queue was full
+    uint64_t tx_drop_full = 0;      ///< frames refused because the transmit queue was full (the caller owns the drop)
     uint64_t tx_errors = 0;         ///< frames the link failed to send
 };
 

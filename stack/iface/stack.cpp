@@ -132,7 +132,7 @@ std::string stack::stats_json() const {
     w.field("tx_bytes", d.tx_bytes);
     w.field("drop_rx_no_buffer", d.rx_drop_no_buffer);
     w.field("drop_rx_oversize", d.rx_drop_oversize);
-    w.field("drop_tx_full", d.tx_drop_full);
+    w.field("tx_refused_full", d.tx_drop_full); // counted as a drop in tx.drop_device_full
     w.field("tx_errors", d.tx_errors);
     w.end_section();
     w.section("ethernet", _stats.ethernet);
