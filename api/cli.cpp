@@ -12,6 +12,13 @@ namespace {
 
 error bad(std::string text) { return make_error(errc::invalid_argument, std::move(text)); }
 
+std::string quoted(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    out.append(1, '\'').append(text).append(1, '\'');
+    return out;
+}
+
 } // namespace
 
 cli::cli(std::string program, std::string summary) : _program(std::move(program)), _summary(std::move(summary)) {
@@ -115,8 +122,8 @@ void add_backend_flags(cli& c, backend_options& o) {
         if (eq == std::string_view::npos) return bad("expected IP=MAC, like 198.18.0.1=02:00:00:00:00:01");
         auto ip = ipv4_address::parse(v.substr(0, eq));
         auto mac = mac_address::parse(v.substr(eq + 1));
-        if (!ip) return bad("'" + std::string(v.substr(0, eq)) + "' is not an IPv4 address");
-        if (!mac) return bad("'" + std::string(v.substr(eq + 1)) + "' is not a MAC address like 02:00:00:00:00:01");
+        if (!ip) return bad(quoted(v.substr(0, eq)) + " is not an IPv4 address");
+        if (!mac) return bad(quoted(v.substr(eq + 1)) + " is not a MAC address like 02:00:00:00:00:01");
         o.stack.static_arp.push_back({*ip, *mac});
         return {};
     }, true);

@@ -55,6 +55,9 @@ result<void> stack_config::validate() const {
     if (rx_burst == 0 || rx_burst > 512) return invalid("receive burst must be 1 to 512");
     if (tx_queue < rx_burst) return invalid("the transmit queue must hold at least one receive burst");
     if (gateway_retry <= duration{}) return invalid("gateway retry interval must be positive");
+    if (udp_sockets == 0 || udp_sockets > 65535) return invalid("UDP sockets must be 1 to 65535");
+    if (udp_queue == 0 || udp_queue > 65536) return invalid("UDP queue length must be 1 to 65536");
+    if (icmp_error_burst == 0 && icmp_error_rate != 0) return invalid("ICMP error burst must be at least 1");
     return {};
 }
 

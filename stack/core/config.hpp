@@ -40,6 +40,10 @@ struct stack_config {
     size_t rx_burst = 32;                       ///< frames taken from the device per poll
     size_t tx_queue = 512;                      ///< frames one poll iteration may queue for transmission
     duration gateway_retry = duration::s(1);    ///< how often the gateway is asked for until it answers
+    size_t udp_sockets = 64;                    ///< UDP sockets open at once
+    size_t udp_queue = 256;                     ///< datagrams a pull-mode UDP socket may hold
+    uint32_t icmp_error_rate = 100;             ///< ICMP errors sent per second at most (RFC 1812 §4.3.2.8)
+    uint32_t icmp_error_burst = 50;             ///< ... and in one burst
 
     /// Checks every field; the error names the field and the rule it breaks.
     result<void> validate() const;

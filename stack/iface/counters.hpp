@@ -72,6 +72,23 @@ struct icmp_stats {
     TACHYON_COUNTERS(TACHYON_ICMP_COUNTERS)
 };
 
+#define TACHYON_UDP_COUNTERS(X)                                                              \
+    X(rx_datagrams)          /* datagrams delivered to a socket */                           \
+    X(tx_datagrams)          /* datagrams sent */                                            \
+    X(tx_port_unreachable)   /* ICMP port unreachable sent for a closed port */              \
+    X(unreachable_rate_limited) /* port unreachable not sent: over the ICMP error rate */    \
+    X(drop_truncated)        /* shorter than the 8-byte header */                            \
+    X(drop_bad_length)       /* length field below 8 or past the IP payload */               \
+    X(drop_bad_checksum)     /* checksum wrong */                                            \
+    X(drop_bad_port)         /* destination port 0 */                                        \
+    X(drop_no_socket)        /* no socket bound to the port */                               \
+    X(drop_queue_full)       /* the socket's receive queue was full */
+
+/// UDP counters.
+struct udp_stats {
+    TACHYON_COUNTERS(TACHYON_UDP_COUNTERS)
+};
+
 #define TACHYON_TX_COUNTERS(X)                                                           \
     X(frames)              /* frames handed to the device */                             \
     X(drop_device_full)    /* frames the device refused (its transmit queue was full) */ \

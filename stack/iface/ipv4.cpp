@@ -43,6 +43,9 @@ void stack::ipv4_input(packet&& frame, instant now) {
     case wire::ip_protocol::icmp:
         icmp_input(std::move(frame), ip, now);
         return;
+    case wire::ip_protocol::udp:
+        udp_input(std::move(frame), ip, now);
+        return;
     default:
         // RFC 1122 §3.2.2.1 suggests a protocol unreachable here; we count and stay silent.
         ++_stats.ipv4.drop_unknown_protocol;

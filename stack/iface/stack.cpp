@@ -19,6 +19,8 @@ stack::stack(const stack_config& config, device& dev)
       _dev(dev),
       _mac(config.mac ? *config.mac : dev.capabilities().mac),
       _arp(config.arp),
+      _udp(config.udp_sockets, config.udp_queue),
+      _icmp_tokens_milli(uint64_t(config.icmp_error_burst) * 1000),
       _rx(config.rx_burst),
       _tx(config.tx_queue) {}
 
@@ -140,6 +142,7 @@ std::string stack::stats_json() const {
     w.section("arp_cache", _arp.stats());
     w.section("ipv4", _stats.ipv4);
     w.section("icmp", _stats.icmp);
+    w.section("udp", _stats.udp);
     w.section("tx", _stats.tx);
     return w.finish();
 }

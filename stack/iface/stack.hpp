@@ -21,6 +21,7 @@
 #include "stack/device/device.hpp"
 #include "stack/iface/counters.hpp"
 #include "stack/net/arp_cache.hpp"
+#include "stack/net/udp_table.hpp"
 #include "stack/wire/arp.hpp"
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -45,6 +46,7 @@ struct stack_stats {
     arp_stats arp;           ///< ARP protocol
     ipv4_stats ipv4;         ///< IPv4
     icmp_stats icmp;         ///< ICMP
+    udp_stats udp;           ///< UDP
     tx_stats tx;             ///< the transmit path
 };
 
@@ -80,6 +82,31 @@ public:
         _echo_handler = handler;
         _echo_context = context;
     }
+    /// Opens a UDP socket (unbound); fails when every socket is in use.
+    result<udp_id> udp_open() { return _udp.open(); }
+    /// Binds a UDP socket to `port` (0: ephemeral) on `address` (any or ours).
+    errc udp_bind(udp_id id, ipv4_address address, uint16_t port);
+    /// Sets a UDP socket's default destination.
+    errc udp_connect(udp_id id, ipv4_address address, uint16_t port);
+    /// Delivers the socket's datagrams to `handler(context, d)` inline; null: queue them for `udp_recv`.
+    errc udp_on_datagram(udp_id id, datagram_handler handler, void* context);
+    /// Sends `data` to `dst:port` (one copy, into the frame). Binds an ephemeral port first if needed.
+    errc udp_send_to(udp_id id, ipv4_address dst, uint16_t port, std::span<const std::byte> data, instant now);
+    /// Sends `data` to the connected destination.
+    errc udp_send(udp_id id, std::span<const std::byte> data, instant now);
+    /// A frame with room for `len` bytes of UDP payload at `data()` (the zero-copy send path:
+    /// write the payload there, then `udp_send_frame`). Empty when no buffer is free.
+    packet udp_frame(size_t len);
+    /// Sends a frame from `udp_frame` whose payload the caller has written.
+    errc udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t port, instant now);
+    /// Takes the oldest queued datagram (pull mode): fills `d` (its payload points into the
+    /// returned packet, which the caller keeps while it reads). Empty packet when none waits.
+    packet udp_recv(udp_id id, datagram& d);
+    /// Closes a UDP socket, dropping what it had queued.
+    void udp_close(udp_id id) { _udp.close(id); }
+    /// A UDP socket's state (read-only).
+    const udp_endpoint* udp_state(udp_id id) { return _udp.valid(id) ? &_udp.at(id) : nullptr; }
+
     /// An empty frame with headroom for every header, or an empty handle (counted) when the
     /// device has no buffer.
     packet alloc_frame();
@@ -107,6 +134,9 @@ private:
     void arp_input(packet&& frame, instant now);
     void ipv4_input(packet&& frame, instant now);
     void icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    void udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    void send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    bool icmp_error_allowed(instant now);
 
     // Transmit path.
     void neighbour_output(packet&& frame, ipv4_address next_hop, instant now);
@@ -122,6 +152,9 @@ private:
     device& _dev;
     mac_address _mac;
     arp_cache _arp;
+    udp_table _udp;
+    uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
+    instant _icmp_tokens_at;
     stack_stats _stats;
     std::vector<packet> _rx;        // one burst of received frames
     std::vector<packet> _tx;        // frames queued in this iteration

@@ -19,6 +19,7 @@ enum class wire_error : uint8_t {
     bad_total_length,   ///< IPv4 total length below the header or beyond the bytes received
     bad_checksum,       ///< the header or message does not checksum to zero
     bad_type,           ///< a type field this parser does not accept
+    bad_port,           ///< UDP destination port 0 (reserved, RFC 768 / IANA)
 };
 
 /// A short, stable name for a wire error (for counters and logs).

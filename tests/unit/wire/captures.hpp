@@ -170,4 +170,411 @@ std::span<const std::byte> from(const uint8_t (&a)[N], size_t offset) {
     return as_bytes(a).subspan(offset);
 }
 
+/// Golden frames for UDP and IGMP, captured from the kernel (Linux 6.18) through a TAP in a network
+/// namespace of their own: tap4 = 02:00:00:00:04:01 / 198.18.4.1/24 with a permanent neighbour
+/// 198.18.4.2 = 02:00:00:00:04:02 and IPv6 disabled; frames were read from the TAP's file descriptor.
+/// A TAP advertises no checksum offload, so unlike the veth frames above every UDP checksum here is
+/// final (computed by the kernel in software). Kernel sockets sent UDP from 198.18.4.1:40000 and
+/// joined/left 239.1.2.3 (IP_ADD/DROP_MEMBERSHIP) and 239.1.2.4 from 198.18.4.2 and 198.18.4.3
+/// (IP_ADD/DROP_SOURCE_MEMBERSHIP), with force_igmp_version 0 (v3), then 2, then 1. The queries were
+/// crafted with scapy 2.5.0 (scapy.contrib.igmp/igmpv3) as from a router at 198.18.4.2 and written into
+/// the TAP; the kernel answered the v3 general query and the v2 group query (frames noted below), so it
+/// accepted them. Every IGMP frame carries the Router Alert option (IHL 6), as RFC 2236 §2 and
+/// RFC 3376 §4 require; the kernel sends its reports with TOS 0xc0, TTL 1, DF and identification 0.
+
+/// Where the IGMP message starts in the IGMP frames (a 24-byte IPv4 header: Router Alert).
+inline constexpr size_t igmp_offset = 38;
+
+/// UDP 198.18.4.1:40000 -> 198.18.4.2:5001, payload "tachyon\n", checksum computed by the kernel.
+// clang-format off
+inline constexpr uint8_t udp_tachyon_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth dst: 02:00:00:00:04:02
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x24,                         // total length 36
+    0x8d, 0x76,                         // identification 0x8d76
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x11,                         // TTL 64, protocol UDP
+    0x19, 0x2b,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xc6, 0x12, 0x04, 0x02,             // dst 198.18.4.2
+    // UDP (offset 34)
+    0x9c, 0x40,                         // source port 40000
+    0x13, 0x89,                         // destination port 5001
+    0x00, 0x10,                         // length 16
+    0xfc, 0x98,                         // checksum (final: computed in software)
+    0x74, 0x61, 0x63, 0x68, 0x79, 0x6f, 0x6e, 0x0a, // payload "tachyon\n"
+};
+// clang-format on
+
+/// UDP 198.18.4.1:40000 -> 198.18.4.2:5002 with a 2-byte payload chosen so the checksum computes to 0,
+/// which the kernel sends as 0xffff (RFC 768).
+// clang-format off
+inline constexpr uint8_t udp_zero_sum_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth dst: 02:00:00:00:04:02
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x1e,                         // total length 30
+    0x8d, 0x84,                         // identification 0x8d84
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x11,                         // TTL 64, protocol UDP
+    0x19, 0x23,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xc6, 0x12, 0x04, 0x02,             // dst 198.18.4.2
+    // UDP (offset 34)
+    0x9c, 0x40,                         // source port 40000
+    0x13, 0x8a,                         // destination port 5002
+    0x00, 0x0a,                         // length 10
+    0xff, 0xff,                         // checksum: a computed 0, sent as 0xffff
+    0xbb, 0xe7,                         // payload 0xbbe7
+};
+// clang-format on
+
+/// IGMPv3 state-change report on IP_ADD_MEMBERSHIP 239.1.2.3: TO_EX({}) (sent twice, robustness 2).
+// clang-format off
+inline constexpr uint8_t igmp_v3_join_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x16, // eth dst: 01:00:5e:00:00:16 (224.0.0.22)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x28,                         // total length 40
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x39, 0xe6,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xe0, 0x00, 0x00, 0x16,             // dst 224.0.0.22
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMPv3 report (offset 38)
+    0x22, 0x00,                         // type 0x22 (v3 membership report), reserved
+    0xe8, 0xf9,                         // checksum
+    0x00, 0x00,                         // reserved
+    0x00, 0x01,                         // number of group records: 1
+    // group record 1 (offset 46)
+    0x04, 0x00,                         // record type 4 (CHANGE_TO_EXCLUDE_MODE), aux data len 0
+    0x00, 0x00,                         // number of sources: 0
+    0xef, 0x01, 0x02, 0x03,             // multicast address 239.1.2.3
+};
+// clang-format on
+
+/// IGMPv3 report on IP_ADD_SOURCE_MEMBERSHIP 239.1.2.4 from 198.18.4.2: ALLOW({198.18.4.2}).
+// clang-format off
+inline constexpr uint8_t igmp_v3_source_join_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x16, // eth dst: 01:00:5e:00:00:16 (224.0.0.22)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x2c,                         // total length 44
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x39, 0xe2,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xe0, 0x00, 0x00, 0x16,             // dst 224.0.0.22
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMPv3 report (offset 38)
+    0x22, 0x00,                         // type 0x22 (v3 membership report), reserved
+    0x1d, 0xe3,                         // checksum
+    0x00, 0x00,                         // reserved
+    0x00, 0x01,                         // number of group records: 1
+    // group record 1 (offset 46)
+    0x05, 0x00,                         // record type 5 (ALLOW_NEW_SOURCES), aux data len 0
+    0x00, 0x01,                         // number of sources: 1
+    0xef, 0x01, 0x02, 0x04,             // multicast address 239.1.2.4
+    0xc6, 0x12, 0x04, 0x02,             // source 198.18.4.2
+};
+// clang-format on
+
+/// The kernel's answer to `igmp_v3_general_query_frame` while joined as above (plus 198.18.4.3 added to
+/// 239.1.2.4's sources): current-state records IS_IN({.2, .3}) and IS_EX({}).
+// clang-format off
+inline constexpr uint8_t igmp_v3_current_state_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x16, // eth dst: 01:00:5e:00:00:16 (224.0.0.22)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x38,                         // total length 56
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x39, 0xd6,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xe0, 0x00, 0x00, 0x16,             // dst 224.0.0.22
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMPv3 report (offset 38)
+    0x22, 0x00,                         // type 0x22 (v3 membership report), reserved
+    0x64, 0xc6,                         // checksum
+    0x00, 0x00,                         // reserved
+    0x00, 0x02,                         // number of group records: 2
+    // group record 1 (offset 46)
+    0x01, 0x00,                         // record type 1 (MODE_IS_INCLUDE), aux data len 0
+    0x00, 0x02,                         // number of sources: 2
+    0xef, 0x01, 0x02, 0x04,             // multicast address 239.1.2.4
+    0xc6, 0x12, 0x04, 0x02,             // source 198.18.4.2
+    0xc6, 0x12, 0x04, 0x03,             // source 198.18.4.3
+    // group record 2 (offset 62)
+    0x02, 0x00,                         // record type 2 (MODE_IS_EXCLUDE), aux data len 0
+    0x00, 0x00,                         // number of sources: 0
+    0xef, 0x01, 0x02, 0x03,             // multicast address 239.1.2.3
+};
+// clang-format on
+
+/// IGMPv3 state-change report on IP_DROP_MEMBERSHIP 239.1.2.3: TO_IN({}).
+// clang-format off
+inline constexpr uint8_t igmp_v3_leave_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x16, // eth dst: 01:00:5e:00:00:16 (224.0.0.22)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x28,                         // total length 40
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x39, 0xe6,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xe0, 0x00, 0x00, 0x16,             // dst 224.0.0.22
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMPv3 report (offset 38)
+    0x22, 0x00,                         // type 0x22 (v3 membership report), reserved
+    0xe9, 0xf9,                         // checksum
+    0x00, 0x00,                         // reserved
+    0x00, 0x01,                         // number of group records: 1
+    // group record 1 (offset 46)
+    0x03, 0x00,                         // record type 3 (CHANGE_TO_INCLUDE_MODE), aux data len 0
+    0x00, 0x00,                         // number of sources: 0
+    0xef, 0x01, 0x02, 0x03,             // multicast address 239.1.2.3
+};
+// clang-format on
+
+/// IGMPv3 report on IP_DROP_SOURCE_MEMBERSHIP 239.1.2.4 from 198.18.4.2: BLOCK({198.18.4.2}).
+// clang-format off
+inline constexpr uint8_t igmp_v3_source_leave_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x16, // eth dst: 01:00:5e:00:00:16 (224.0.0.22)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x2c,                         // total length 44
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x39, 0xe2,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xe0, 0x00, 0x00, 0x16,             // dst 224.0.0.22
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMPv3 report (offset 38)
+    0x22, 0x00,                         // type 0x22 (v3 membership report), reserved
+    0x1c, 0xe3,                         // checksum
+    0x00, 0x00,                         // reserved
+    0x00, 0x01,                         // number of group records: 1
+    // group record 1 (offset 46)
+    0x06, 0x00,                         // record type 6 (BLOCK_OLD_SOURCES), aux data len 0
+    0x00, 0x01,                         // number of sources: 1
+    0xef, 0x01, 0x02, 0x04,             // multicast address 239.1.2.4
+    0xc6, 0x12, 0x04, 0x02,             // source 198.18.4.2
+};
+// clang-format on
+
+/// IGMPv2 membership report for 239.1.2.3 (force_igmp_version=2). The kernel sent the same bytes
+/// when it answered `igmp_v2_group_query_frame` in IGMPv3 mode (it fell back to v2, RFC 3376 §7.2.1).
+// clang-format off
+inline constexpr uint8_t igmp_v2_report_frame[] = {
+    0x01, 0x00, 0x5e, 0x01, 0x02, 0x03, // eth dst: 01:00:5e:01:02:03 (239.1.2.3)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x20,                         // total length 32
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x29, 0x00,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xef, 0x01, 0x02, 0x03,             // dst 239.1.2.3
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x16, 0x00,                         // type 0x16 (v2 membership report), max resp time 0
+    0xf8, 0xfa,                         // checksum
+    0xef, 0x01, 0x02, 0x03,             // group address 239.1.2.3
+};
+// clang-format on
+
+/// IGMPv2 leave group for 239.1.2.3, sent to all-routers 224.0.0.2.
+// clang-format off
+inline constexpr uint8_t igmp_v2_leave_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x02, // eth dst: 01:00:5e:00:00:02 (224.0.0.2)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x20,                         // total length 32
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x3a, 0x02,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xe0, 0x00, 0x00, 0x02,             // dst 224.0.0.2
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x17, 0x00,                         // type 0x17 (v2 leave group), max resp time 0
+    0xf7, 0xfa,                         // checksum
+    0xef, 0x01, 0x02, 0x03,             // group address 239.1.2.3
+};
+// clang-format on
+
+/// IGMPv1 membership report for 239.1.2.3 (force_igmp_version=1; v1 has no leave).
+// clang-format off
+inline constexpr uint8_t igmp_v1_report_frame[] = {
+    0x01, 0x00, 0x5e, 0x01, 0x02, 0x03, // eth dst: 01:00:5e:01:02:03 (239.1.2.3)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x01, // eth src: 02:00:00:00:04:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x20,                         // total length 32
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x29, 0x00,                         // header checksum
+    0xc6, 0x12, 0x04, 0x01,             // src 198.18.4.1
+    0xef, 0x01, 0x02, 0x03,             // dst 239.1.2.3
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x12, 0x00,                         // type 0x12 (v1 membership report), max resp time 0
+    0xfc, 0xfa,                         // checksum
+    0xef, 0x01, 0x02, 0x03,             // group address 239.1.2.3
+};
+// clang-format on
+
+/// scapy: IGMPv3 general query from 198.18.4.2, max resp code 10 (1 s), QRV 2, QQIC 125 s.
+// clang-format off
+inline constexpr uint8_t igmp_v3_general_query_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x01, // eth dst: 01:00:5e:00:00:01 (224.0.0.1)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth src: 02:00:00:00:04:02
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x24,                         // total length 36
+    0x00, 0x00,                         // identification 0x0000
+    0x00, 0x00,                         // no flags, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x79, 0xfe,                         // header checksum
+    0xc6, 0x12, 0x04, 0x02,             // src 198.18.4.2
+    0xe0, 0x00, 0x00, 0x01,             // dst 224.0.0.1
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x11, 0x0a,                         // type 0x11 (membership query), max resp code 0x0a (10 ds)
+    0xec, 0x78,                         // checksum
+    0x00, 0x00, 0x00, 0x00,             // group address 0.0.0.0 (general query)
+    0x02,                               // resv 0, S 0, QRV 2
+    0x7d,                               // QQIC 0x7d (125 s)
+    0x00, 0x00,                         // number of sources: 0
+};
+// clang-format on
+
+/// scapy: IGMPv3 group-and-source-specific query for 239.1.2.4 and {198.18.4.2, 198.18.4.3}, S set,
+/// max resp code 0x8c (exp 0, mant 12: 224 ds), QRV 2, QQIC 0x8f (248 s).
+// clang-format off
+inline constexpr uint8_t igmp_v3_group_source_query_frame[] = {
+    0x01, 0x00, 0x5e, 0x01, 0x02, 0x04, // eth dst: 01:00:5e:01:02:04 (239.1.2.4)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth src: 02:00:00:00:04:02
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x2c,                         // total length 44
+    0x00, 0x00,                         // identification 0x0000
+    0x00, 0x00,                         // no flags, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x68, 0xf2,                         // header checksum
+    0xc6, 0x12, 0x04, 0x02,             // src 198.18.4.2
+    0xef, 0x01, 0x02, 0x04,             // dst 239.1.2.4
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x11, 0x8c,                         // type 0x11 (membership query), max resp code 0x8c (224 ds)
+    0x5e, 0xb2,                         // checksum
+    0xef, 0x01, 0x02, 0x04,             // group address 239.1.2.4
+    0x0a,                               // resv 0, S 1, QRV 2
+    0x8f,                               // QQIC 0x8f (exp 0, mant 15: 248 s)
+    0x00, 0x02,                         // number of sources: 2
+    0xc6, 0x12, 0x04, 0x02,             // source 198.18.4.2
+    0xc6, 0x12, 0x04, 0x03,             // source 198.18.4.3
+};
+// clang-format on
+
+/// scapy: IGMPv2 general query, max resp time 100 (10 s).
+// clang-format off
+inline constexpr uint8_t igmp_v2_general_query_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x01, // eth dst: 01:00:5e:00:00:01 (224.0.0.1)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth src: 02:00:00:00:04:02
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x20,                         // total length 32
+    0x00, 0x00,                         // identification 0x0000
+    0x00, 0x00,                         // no flags, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x7a, 0x02,                         // header checksum
+    0xc6, 0x12, 0x04, 0x02,             // src 198.18.4.2
+    0xe0, 0x00, 0x00, 0x01,             // dst 224.0.0.1
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x11, 0x64,                         // type 0x11 (membership query), max resp time 100 (10.0 s)
+    0xee, 0x9b,                         // checksum
+    0x00, 0x00, 0x00, 0x00,             // group address 0.0.0.0 (general query)
+};
+// clang-format on
+
+/// scapy: IGMPv2 group-specific query for 239.1.2.3, max resp time 10 (1 s).
+// clang-format off
+inline constexpr uint8_t igmp_v2_group_query_frame[] = {
+    0x01, 0x00, 0x5e, 0x01, 0x02, 0x03, // eth dst: 01:00:5e:01:02:03 (239.1.2.3)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth src: 02:00:00:00:04:02
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x20,                         // total length 32
+    0x00, 0x00,                         // identification 0x0000
+    0x00, 0x00,                         // no flags, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x68, 0xff,                         // header checksum
+    0xc6, 0x12, 0x04, 0x02,             // src 198.18.4.2
+    0xef, 0x01, 0x02, 0x03,             // dst 239.1.2.3
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x11, 0x0a,                         // type 0x11 (membership query), max resp time 10 (1.0 s)
+    0xfd, 0xf0,                         // checksum
+    0xef, 0x01, 0x02, 0x03,             // group address 239.1.2.3
+};
+// clang-format on
+
+/// scapy: IGMPv1 query (8 bytes, max resp 0).
+// clang-format off
+inline constexpr uint8_t igmp_v1_query_frame[] = {
+    0x01, 0x00, 0x5e, 0x00, 0x00, 0x01, // eth dst: 01:00:5e:00:00:01 (224.0.0.1)
+    0x02, 0x00, 0x00, 0x00, 0x04, 0x02, // eth src: 02:00:00:00:04:02
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x46, 0xc0,                         // version 4, IHL 6; DSCP CS6 (0xc0)
+    0x00, 0x20,                         // total length 32
+    0x00, 0x00,                         // identification 0x0000
+    0x00, 0x00,                         // no flags, offset 0
+    0x01, 0x02,                         // TTL 1, protocol IGMP
+    0x7a, 0x02,                         // header checksum
+    0xc6, 0x12, 0x04, 0x02,             // src 198.18.4.2
+    0xe0, 0x00, 0x00, 0x01,             // dst 224.0.0.1
+    0x94, 0x04, 0x00, 0x00,             // option: Router Alert (RFC 2113)
+    // IGMP (offset 38)
+    0x11, 0x00,                         // type 0x11 (membership query), max resp 0 (so: IGMPv1)
+    0xee, 0xff,                         // checksum
+    0x00, 0x00, 0x00, 0x00,             // group address 0.0.0.0 (general query)
+};
+// clang-format on
+
 } // namespace tachyon::wire::test

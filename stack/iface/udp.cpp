@@ -1,0 +1,172 @@
+/// UDP for the stack, per RFC 768 and RFC 1122 §4.1: validate at the boundary, demultiplex by
+/// port in one probe, deliver inline to the socket's callback (a view into the received frame)
+/// or queue the frame for a pull-mode reader; answer closed ports with a rate-limited ICMP port
+/// unreachable (RFC 1122 §4.1.3.1).
+
+#include <algorithm>
+#include <cstring>
+
+#include "stack/iface/stack.hpp"
+#include "stack/wire/icmp.hpp"
+#include "stack/wire/udp.hpp"
+
+namespace tachyon {
+
+void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
+    wire::udp_repr udp;
+    const bool verify = !_dev.capabilities().rx_l4_checksum;
+    switch (wire::udp_repr::parse(frame.bytes(), ip.src, ip.dst, udp, verify)) {
+    case wire::wire_error::ok: break;
+    case wire::wire_error::bad_total_length: ++_stats.udp.drop_bad_length; return;
+    case wire::wire_error::bad_checksum: ++_stats.udp.drop_bad_checksum; return;
+    case wire::wire_error::bad_port: ++_stats.udp.drop_bad_port; return;
+    default: ++_stats.udp.drop_truncated; return;
+    }
+    udp_endpoint* e = _udp.find(udp.dst_port);
+    const bool accepted = e != nullptr && (e->local_address.is_any() || e->local_address == ip.dst) &&
+                          (e->remote_port == 0 || (e->remote_address == ip.src && e->remote_port == udp.src_port));
+    if (!accepted) [[unlikely]] {
+        ++_stats.udp.drop_no_socket;
+        // RFC 1122 §3.2.2: never an ICMP error about a datagram sent to a broadcast address.
+        if (ip.dst == _config.address.address) send_port_unreachable(std::move(frame), ip, now);
+        return;
+    }
+    frame.truncate(udp.length);
+    if (e->handler != nullptr) [[likely]] {
+        ++_stats.udp.rx_datagrams;
+        ++e->rx_datagrams;
+        e->handler(e->context, datagram{udp.payload(std::span<const std::byte>(frame.bytes())), ip.src,
+                                        udp.src_port, ip.dst, udp.dst_port, frame.rx_time()});
+        return;
+    }
+    // Pull mode: keep the whole datagram, IP header included (it is still in front of the UDP
+    // header), so that udp_recv can read the addresses back without storing them apart.
+    frame.prepend(ip.header_len);
+    if (!e->queue.push(std::move(frame))) [[unlikely]] {
+        ++_stats.udp.drop_queue_full;
+        ++e->rx_drop_queue_full;
+        return;
+    }
+    ++_stats.udp.rx_datagrams;
+    ++e->rx_datagrams;
+}
+
+packet stack::udp_recv(udp_id id, datagram& d) {
+    if (!_udp.valid(id)) return packet{};
+    packet frame = _udp.at(id).queue.pop();
+    if (!frame) return frame;
+    wire::ipv4_repr ip;
+    wire::udp_repr udp;
+    // Validated on the way in: read the headers back without checking them again.
+    (void)wire::ipv4_repr::parse(frame.bytes(), ip, false);
+    frame.trim_front(ip.header_len);
+    (void)wire::udp_repr::parse(frame.bytes(), ip.src, ip.dst, udp, false);
+    frame.trim_front(wire::udp_repr::header_len);
+    d = datagram{frame.bytes(), ip.src, udp.src_port, ip.dst, udp.dst_port, frame.rx_time()};
+    return frame;
+}
+
+bool stack::icmp_error_allowed(instant now) {
+    // A token bucket: icmp_error_rate tokens a second, icmp_error_burst at most (RFC 1812
+    // §4.3.2.8 asks for a rate limit on ICMP errors; RFC 1122 §4.1.3.1 for port unreachable).
+    const uint64_t cap = uint64_t(_config.icmp_error_burst) * 1000;
+    const int64_t elapsed_us = (now - _icmp_tokens_at).count_us();
+    if (elapsed_us > 0) {
+        _icmp_tokens_milli = std::min<uint64_t>(cap, _icmp_tokens_milli + uint64_t(elapsed_us) * _config.icmp_error_rate / 1000);
+        _icmp_tokens_at = now;
+    }
+    if (_icmp_tokens_milli < 1000) return false;
+    _icmp_tokens_milli -= 1000;
+    return true;
+}
+
+void stack::send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, instant now) {
+    if (!icmp_error_allowed(now)) {
+        ++_stats.udp.unreachable_rate_limited;
+        return;
+    }
+    // RFC 792: quote the original IP header and at least 8 bytes of its data; RFC 1812
+    // §4.3.2.3: as much as fits in 576 bytes.
+    frame.prepend(ip.header_len);
+    const size_t quote = std::min<size_t>(frame.size(), 576 - wire::ipv4_repr::min_header_len - wire::icmp_repr::header_len);
+    packet reply = alloc_frame();
+    if (!reply) [[unlikely]]
+        return;
+    wire::icmp_repr icmp;
+    icmp.type = wire::icmp_type::destination_unreachable;
+    icmp.code = wire::icmp_unreachable_code::port;
+    icmp.data = std::span<const std::byte>(frame.data(), quote);
+    std::byte* p = reply.append(icmp.message_len());
+    icmp.emit({p, icmp.message_len()});
+    ++_stats.udp.tx_port_unreachable;
+    (void)ipv4_output(std::move(reply), ip.src, wire::ip_protocol::icmp, now);
+}
+
+errc stack::udp_bind(udp_id id, ipv4_address address, uint16_t port) {
+    if (!address.is_any() && address != _config.address.address) return errc::invalid_argument;
+    return _udp.bind(id, address, port);
+}
+
+errc stack::udp_connect(udp_id id, ipv4_address address, uint16_t port) {
+    if (!_udp.valid(id) || port == 0 || address.is_any()) return errc::invalid_argument;
+    udp_endpoint& e = _udp.at(id);
+    if (!e.bound) {
+        if (errc r = _udp.bind(id, ipv4_address::any(), 0); r != errc::ok) return r;
+    }
+    e.remote_address = address;
+    e.remote_port = port;
+    return errc::ok;
+}
+
+errc stack::udp_on_datagram(udp_id id, datagram_handler handler, void* context) {
+    if (!_udp.valid(id)) return errc::invalid_argument;
+    _udp.at(id).handler = handler;
+    _udp.at(id).context = context;
+    return errc::ok;
+}
+
+packet stack::udp_frame(size_t len) {
+    packet frame = alloc_frame();
+    if (frame && frame.append(len) == nullptr) [[unlikely]]
+        frame.reset(); // larger than a buffer
+    return frame;
+}
+
+errc stack::udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t port, instant now) {
+    if (!_udp.valid(id) || port == 0 || !frame) [[unlikely]]
+        return errc::invalid_argument;
+    udp_endpoint& e = _udp.at(id);
+    if (!e.bound) [[unlikely]] {
+        if (errc r = _udp.bind(id, ipv4_address::any(), 0); r != errc::ok) return r;
+    }
+    const size_t len = frame.size() + wire::udp_repr::header_len;
+    if (wire::ipv4_repr::min_header_len + len > _dev.capabilities().mtu) [[unlikely]]
+        return errc::invalid_argument; // no fragmentation: the datagram must fit the MTU
+    std::byte* h = frame.prepend(wire::udp_repr::header_len);
+    if (h == nullptr) [[unlikely]]
+        return errc::no_buffer;
+    wire::udp_repr udp{e.local_port, port, uint16_t(len), 0};
+    udp.emit({h, len}, _config.address.address, dst,
+             _dev.capabilities().tx_l4_checksum ? wire::udp_checksum_mode::offload : wire::udp_checksum_mode::full);
+    ++_stats.udp.tx_datagrams;
+    ++e.tx_datagrams;
+    return ipv4_output(std::move(frame), dst, wire::ip_protocol::udp, now);
+}
+
+errc stack::udp_send_to(udp_id id, ipv4_address dst, uint16_t port, std::span<const std::byte> data, instant now) {
+    if (wire::ipv4_repr::min_header_len + wire::udp_repr::header_len + data.size() > _dev.capabilities().mtu)
+        return errc::invalid_argument;
+    packet frame = udp_frame(data.size());
+    if (!frame) [[unlikely]]
+        return errc::no_buffer;
+    if (!data.empty()) std::memcpy(frame.data(), data.data(), data.size());
+    return udp_send_frame(id, std::move(frame), dst, port, now);
+}
+
+errc stack::udp_send(udp_id id, std::span<const std::byte> data, instant now) {
+    if (!_udp.valid(id) || _udp.at(id).remote_port == 0) return errc::invalid_argument;
+    const udp_endpoint& e = _udp.at(id);
+    return udp_send_to(id, e.remote_address, e.remote_port, data, now);
+}
+
+} // namespace tachyon
