@@ -57,6 +57,12 @@ result<void> stack_config::validate() const {
     if (gateway_retry <= duration{}) return invalid("gateway retry interval must be positive");
     if (udp_sockets == 0 || udp_sockets > 65535) return invalid("UDP sockets must be 1 to 65535");
     if (udp_queue == 0 || udp_queue > 65536) return invalid("UDP queue length must be 1 to 65536");
+    if (multicast.max_groups == 0 || multicast.max_groups > 4096) return invalid("multicast groups must be 1 to 4096");
+    if (multicast.memberships_per_socket == 0 || multicast.memberships_per_socket > 256)
+        return invalid("memberships per socket must be 1 to 256");
+    if (multicast.robustness == 0) return invalid("IGMP robustness must be at least 1 (RFC 3376 §8.1)");
+    if (multicast.unsolicited_report_interval <= duration{}) return invalid("IGMP unsolicited report interval must be positive");
+    if (multicast.multicast_ttl == 0) return invalid("multicast TTL must be at least 1");
     if (icmp_error_burst == 0 && icmp_error_rate != 0) return invalid("ICMP error burst must be at least 1");
     return {};
 }

@@ -29,6 +29,17 @@ struct arp_settings {
     unsigned max_requests = 3;                      ///< broadcast requests before giving a resolution up
 };
 
+/// Multicast and IGMP settings (RFC 3376 §8 defaults).
+struct multicast_settings {
+    size_t max_groups = 64;                                   ///< groups the interface may join
+    size_t memberships_per_socket = 16;                       ///< (group, source) joins per UDP socket
+    uint8_t robustness = 2;                                   ///< Robustness Variable (§8.1)
+    duration unsolicited_report_interval = duration::s(1);    ///< v3 (§8.11); v2 uses 10 s (RFC 2236 §8.10)
+    duration query_interval = duration::s(125);               ///< assumed when a query gives none (§8.2)
+    duration query_response_interval = duration::s(10);       ///< Query Response Interval (§8.3)
+    uint8_t multicast_ttl = 1;                                ///< TTL of multicast we send (RFC 1112 §6.1)
+};
+
 /// Everything a `stack` needs to know at start-up.
 struct stack_config {
     ipv4_cidr address;                          ///< our address and subnet (required)
@@ -42,6 +53,7 @@ struct stack_config {
     duration gateway_retry = duration::s(1);    ///< how often the gateway is asked for until it answers
     size_t udp_sockets = 64;                    ///< UDP sockets open at once
     size_t udp_queue = 256;                     ///< datagrams a pull-mode UDP socket may hold
+    multicast_settings multicast;               ///< groups and IGMP
     uint32_t icmp_error_rate = 100;             ///< ICMP errors sent per second at most (RFC 1812 §4.3.2.8)
     uint32_t icmp_error_burst = 50;             ///< ... and in one burst
 

@@ -45,7 +45,8 @@ struct arp_stats {
     X(drop_bad_total_length) /* total length below the header or past the frame */             \
     X(drop_bad_checksum)     /* header checksum wrong */                                       \
     X(drop_bad_source)       /* source is broadcast or multicast (RFC 1122 §3.2.1.3) */        \
-    X(drop_not_for_us)       /* destination is not ours, our subnet's broadcast or joined */   \
+    X(drop_not_for_us)       /* destination is not ours or our subnet's broadcast */           \
+    X(drop_not_joined)       /* a multicast group the interface has not joined */              \
     X(drop_fragment)         /* fragments: reassembly is not supported */                      \
     X(drop_unknown_protocol) /* no handler for the protocol number */                          \
     X(drop_no_route)         /* off-link destination and no gateway */                         \
@@ -81,7 +82,8 @@ struct icmp_stats {
     X(drop_bad_length)       /* length field below 8 or past the IP payload */               \
     X(drop_bad_checksum)     /* checksum wrong */                                            \
     X(drop_bad_port)         /* destination port 0 */                                        \
-    X(drop_no_socket)        /* no socket bound to the port */                               \
+    X(drop_no_socket)        /* no socket bound to the port (or joined to the group) */       \
+    X(drop_source_filtered)  /* a joined group, from a source the socket did not include */  \
     X(drop_queue_full)       /* the socket's receive queue was full */
 
 /// UDP counters.

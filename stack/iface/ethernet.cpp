@@ -4,6 +4,15 @@
 
 namespace tachyon {
 
+namespace {
+
+// 01:00:5e:00:00:00 - 01:00:5e:7f:ff:ff (RFC 1112 §6.4).
+bool is_ipv4_multicast_mac(const mac_address& m) {
+    return m.bytes[0] == 0x01 && m.bytes[1] == 0x00 && m.bytes[2] == 0x5e && (m.bytes[3] & 0x80) == 0;
+}
+
+} // namespace
+
 void stack::ethernet_input(packet&& frame, instant now) {
     ++_stats.ethernet.rx_frames;
     wire::ethernet_repr eth;
@@ -11,8 +20,9 @@ void stack::ethernet_input(packet&& frame, instant now) {
         ++_stats.ethernet.drop_too_short;
         return;
     }
-    if (eth.dst != _mac && !eth.dst.is_broadcast()) [[unlikely]] {
-        // Multicast groups arrive with the UDP issue; until then no group is joined.
+    if (eth.dst != _mac && !eth.dst.is_broadcast() && !is_ipv4_multicast_mac(eth.dst)) [[unlikely]] {
+        // IPv4 multicast MACs pass: 32 groups share each one (RFC 1112 §6.4), so IPv4 decides
+        // by the group address; the device's filter keeps the groups we did not join away.
         ++_stats.ethernet.drop_not_for_us;
         return;
     }

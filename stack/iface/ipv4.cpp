@@ -3,6 +3,7 @@
 
 #include "stack/iface/stack.hpp"
 #include "stack/wire/icmp.hpp"
+#include "stack/wire/igmp.hpp"
 
 namespace tachyon {
 
@@ -27,7 +28,14 @@ void stack::ipv4_input(packet&& frame, instant now) {
         ++_stats.ipv4.drop_bad_source;
         return;
     }
-    if (!is_our_destination(ip.dst)) [[unlikely]] {
+    if (ip.dst.is_multicast()) {
+        // RFC 1112 §6.2: a host takes the groups it joined, and all-systems (224.0.0.1),
+        // which every host is a member of.
+        if (!_igmp.joined(ip.dst) && ip.dst != wire::igmp_address::all_systems) [[unlikely]] {
+            ++_stats.ipv4.drop_not_joined;
+            return;
+        }
+    } else if (!is_our_destination(ip.dst)) [[unlikely]] {
         ++_stats.ipv4.drop_not_for_us;
         return;
     }
@@ -46,6 +54,9 @@ void stack::ipv4_input(packet&& frame, instant now) {
     case wire::ip_protocol::udp:
         udp_input(std::move(frame), ip, now);
         return;
+    case wire::ip_protocol::igmp:
+        igmp_input(std::move(frame), ip, now);
+        return;
     default:
         // RFC 1122 §3.2.2.1 suggests a protocol unreachable here; we count and stay silent.
         ++_stats.ipv4.drop_unknown_protocol;
@@ -53,11 +64,11 @@ void stack::ipv4_input(packet&& frame, instant now) {
     }
 }
 
-errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, instant now) {
+errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, instant now, uint8_t ttl) {
     wire::ipv4_repr ip;
     ip.total_len = uint16_t(wire::ipv4_repr::min_header_len + frame.size());
     ip.identification = _ip_identification++;
-    ip.ttl = _config.default_ttl;
+    ip.ttl = ttl != 0 ? ttl : _config.default_ttl;
     ip.protocol = protocol;
     ip.src = _config.address.address;
     ip.dst = dst;

@@ -5,6 +5,17 @@
 
 namespace tachyon {
 
+namespace {
+
+// The IGMP random delays differ between hosts (so reports do not collide) yet repeat in tests.
+uint64_t seed_from(const mac_address& mac) {
+    uint64_t seed = 0x7ac4'0a11'5eed'0000ull;
+    for (uint8_t b : mac.bytes) seed = seed * 131 + b;
+    return seed;
+}
+
+} // namespace
+
 result<std::unique_ptr<stack>> stack::create(const stack_config& config, device& dev) {
     if (auto ok = config.validate(); !ok) return ok.err();
     auto st = std::make_unique<stack>(config, dev);
@@ -19,7 +30,8 @@ stack::stack(const stack_config& config, device& dev)
       _dev(dev),
       _mac(config.mac ? *config.mac : dev.capabilities().mac),
       _arp(config.arp),
-      _udp(config.udp_sockets, config.udp_queue),
+      _udp(config.udp_sockets, config.udp_queue, config.multicast.memberships_per_socket),
+      _igmp(config.multicast, seed_from(_mac)),
       _icmp_tokens_milli(uint64_t(config.icmp_error_burst) * 1000),
       _rx(config.rx_burst),
       _tx(config.tx_queue) {}
@@ -63,6 +75,8 @@ void stack::run_timers(instant now) {
     if (now >= _arp.next_deadline()) [[unlikely]] {
         _arp.on_timer(now, [&](ipv4_address ip) { send_arp_request(ip, mac_address::broadcast(), mac_address::zero()); });
     }
+    if (now >= _igmp.next_deadline()) [[unlikely]]
+        _igmp.on_timer(now, [&](const igmp_output& m) { send_igmp(m); });
     if (!_gateway_resolved && now >= _gateway_next_request) [[unlikely]] {
         if (gateway_mac(now) != nullptr) {
             _gateway_resolved = true;
@@ -84,6 +98,7 @@ void stack::run_timers(instant now) {
 instant stack::next_deadline() const {
     instant t = _arp.next_deadline();
     if (_gateway_next_request < t) t = _gateway_next_request;
+    if (_igmp.next_deadline() < t) t = _igmp.next_deadline();
     return t;
 }
 
@@ -143,6 +158,7 @@ std::string stack::stats_json() const {
     w.section("ipv4", _stats.ipv4);
     w.section("icmp", _stats.icmp);
     w.section("udp", _stats.udp);
+    w.section("igmp", _igmp.stats());
     w.section("tx", _stats.tx);
     return w.finish();
 }

@@ -21,6 +21,7 @@
 #include "stack/device/device.hpp"
 #include "stack/iface/counters.hpp"
 #include "stack/net/arp_cache.hpp"
+#include "stack/net/igmp_host.hpp"
 #include "stack/net/udp_table.hpp"
 #include "stack/wire/arp.hpp"
 #include "stack/wire/ethernet.hpp"
@@ -73,7 +74,7 @@ public:
     /// Sends an IPv4 packet whose payload (e.g. an ICMP message) starts at `frame.data()`,
     /// with headroom for the headers. Routes it, resolves the next hop (queueing the frame
     /// while ARP resolves) and queues it for transmission.
-    errc ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, instant now);
+    errc ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, instant now, uint8_t ttl = 0);
     /// Sends an ICMP echo request (a ping) to `dst` carrying `data`.
     errc send_echo_request(ipv4_address dst, uint16_t identifier, uint16_t sequence,
                            std::span<const std::byte> data, instant now);
@@ -102,8 +103,15 @@ public:
     /// Takes the oldest queued datagram (pull mode): fills `d` (its payload points into the
     /// returned packet, which the caller keeps while it reads). Empty packet when none waits.
     packet udp_recv(udp_id id, datagram& d);
-    /// Closes a UDP socket, dropping what it had queued.
-    void udp_close(udp_id id) { _udp.close(id); }
+    /// Joins `group` on a UDP socket, from any source or (source-specific, RFC 3376 INCLUDE)
+    /// from `source` only. IGMP reports go out and the device's multicast filter follows.
+    errc udp_join(udp_id id, ipv4_address group, ipv4_address source, instant now);
+    /// Leaves what `udp_join` joined (the same group and source).
+    errc udp_leave(udp_id id, ipv4_address group, ipv4_address source, instant now);
+    /// Sets the TTL of the multicast datagrams a socket sends (default: the configuration's).
+    errc udp_set_multicast_ttl(udp_id id, uint8_t ttl);
+    /// Closes a UDP socket, dropping what it had queued and leaving its groups.
+    void udp_close(udp_id id, instant now);
     /// A UDP socket's state (read-only).
     const udp_endpoint* udp_state(udp_id id) { return _udp.valid(id) ? &_udp.at(id) : nullptr; }
 
@@ -121,6 +129,8 @@ public:
     const mac_address* gateway_mac(instant now) const;
     /// The stack's counters.
     const stack_stats& stats() const { return _stats; }
+    /// The IGMP host state (read-only, for tests and tools).
+    const igmp_host& multicast() const { return _igmp; }
     /// The neighbour cache (read-only, for tests and tools).
     const arp_cache& neighbours() const { return _arp; }
     /// The device the stack runs on.
@@ -135,6 +145,12 @@ private:
     void ipv4_input(packet&& frame, instant now);
     void icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     void udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    udp_endpoint* endpoint(udp_id id) { return _udp.valid(id) ? &_udp.at(id) : nullptr; }
+    void igmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    void send_igmp(const igmp_output& message);
+    errc update_group(ipv4_address group, instant now);
+    enum class membership : uint8_t { accepted, not_joined, source_filtered };
+    static membership membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source);
     void send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, instant now);
     bool icmp_error_allowed(instant now);
 
@@ -153,6 +169,9 @@ private:
     mac_address _mac;
     arp_cache _arp;
     udp_table _udp;
+    igmp_host _igmp;
+    std::vector<mac_address> _multicast_macs; // the device filter as last set
+    std::vector<ipv4_address> _group_sources; // scratch for update_group
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
     instant _icmp_tokens_at;
     stack_stats _stats;

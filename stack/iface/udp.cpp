@@ -22,12 +22,30 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     case wire::wire_error::bad_port: ++_stats.udp.drop_bad_port; return;
     default: ++_stats.udp.drop_truncated; return;
     }
-    udp_endpoint* e = _udp.find(udp.dst_port);
-    const bool accepted = e != nullptr && (e->local_address.is_any() || e->local_address == ip.dst) &&
-                          (e->remote_port == 0 || (e->remote_address == ip.src && e->remote_port == udp.src_port));
-    if (!accepted) [[unlikely]] {
+    udp_endpoint* e = nullptr;
+    if (!ip.dst.is_multicast()) [[likely]] {
+        e = _udp.find(ipv4_address::any(), udp.dst_port);
+        if (e != nullptr && e->remote_port != 0 && (e->remote_address != ip.src || e->remote_port != udp.src_port))
+            e = nullptr; // a connected socket hears only its peer
+    } else {
+        // A socket bound to the group, else one bound to any address, that joined the group.
+        e = _udp.find(ip.dst, udp.dst_port);
+        if (e == nullptr) e = _udp.find(ipv4_address::any(), udp.dst_port);
+        if (e != nullptr) {
+            switch (membership_verdict(*e, ip.dst, ip.src)) {
+            case membership::accepted: break;
+            case membership::not_joined: e = nullptr; break;
+            case membership::source_filtered:
+                ++_stats.udp.drop_source_filtered;
+                ++e->rx_drop_source_filtered;
+                return;
+            }
+        }
+    }
+    if (e == nullptr) [[unlikely]] {
         ++_stats.udp.drop_no_socket;
-        // RFC 1122 §3.2.2: never an ICMP error about a datagram sent to a broadcast address.
+        // RFC 1122 §3.2.2: never an ICMP error about a datagram sent to a broadcast or
+        // multicast address.
         if (ip.dst == _config.address.address) send_port_unreachable(std::move(frame), ip, now);
         return;
     }
@@ -49,6 +67,16 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     }
     ++_stats.udp.rx_datagrams;
     ++e->rx_datagrams;
+}
+
+stack::membership stack::membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source) {
+    bool joined = false;
+    for (const udp_membership& m : e.memberships) {
+        if (m.group != group) continue;
+        if (m.source.is_any() || m.source == source) return membership::accepted;
+        joined = true;
+    }
+    return joined ? membership::source_filtered : membership::not_joined;
 }
 
 packet stack::udp_recv(udp_id id, datagram& d) {
@@ -103,7 +131,9 @@ void stack::send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, ins
 }
 
 errc stack::udp_bind(udp_id id, ipv4_address address, uint16_t port) {
-    if (!address.is_any() && address != _config.address.address) return errc::invalid_argument;
+    // One unicast address per stack: binding to it is binding to any.
+    if (address == _config.address.address) address = ipv4_address::any();
+    if (!address.is_any() && !address.is_multicast()) return errc::invalid_argument;
     return _udp.bind(id, address, port);
 }
 
@@ -150,7 +180,9 @@ errc stack::udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t
              _dev.capabilities().tx_l4_checksum ? wire::udp_checksum_mode::offload : wire::udp_checksum_mode::full);
     ++_stats.udp.tx_datagrams;
     ++e.tx_datagrams;
-    return ipv4_output(std::move(frame), dst, wire::ip_protocol::udp, now);
+    const uint8_t ttl = dst.is_multicast() ? (e.multicast_ttl != 0 ? e.multicast_ttl : _config.multicast.multicast_ttl)
+                                           : e.ttl;
+    return ipv4_output(std::move(frame), dst, wire::ip_protocol::udp, now, ttl);
 }
 
 errc stack::udp_send_to(udp_id id, ipv4_address dst, uint16_t port, std::span<const std::byte> data, instant now) {
