@@ -5,6 +5,9 @@
 #include <ctime>
 
 #include "fallback/tap_device.hpp"
+#ifdef TACHYON_HAVE_DPDK
+#include "stack/device/dpdk/dpdk_device.hpp"
+#endif
 #include "stack/core/clock.hpp"
 #include "stack/core/log.hpp"
 
@@ -41,8 +44,20 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
         if (!dev) return dev.err();
         rt->_backend = std::move(dev.value());
     } else {
+#ifdef TACHYON_HAVE_DPDK
+        dpdk_config dc;
+        dc.eal_args = options.dpdk_args;
+        dc.port = options.port;
+        dc.core = options.core;
+        dc.mac = options.stack.mac;
+        auto dev = dpdk_device::open(dc);
+        if (!dev) return dev.err();
+        rt->_backend = std::move(dev.value());
+#else
         return make_error(errc::invalid_argument,
-                          "--backend dpdk: this build has no DPDK device yet; use --backend tap");
+                          "--backend dpdk: this build has no DPDK device (configure found no libdpdk: "
+                          "install libdpdk-dev and reconfigure); use --backend tap");
+#endif
     }
     device* dev = rt->_backend.get();
     if (options.pcap) {
@@ -54,6 +69,8 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
     auto st = stack::create(options.stack, *dev);
     if (!st) return st.err();
     rt->_stack = std::move(st.value());
+    // Started here, so that sockets opened before run() (joins, binds) see a real clock.
+    rt->_stack->start(monotonic_clock::now());
     return rt;
 }
 
@@ -68,7 +85,6 @@ int runtime::run(const std::function<void(instant)>& each) {
     instant start = monotonic_clock::now();
     instant end = _options.run_for ? start + *_options.run_for : instant::never();
     instant next_stats = start + _options.stats_interval;
-    _stack->start(start);
     log().info("ready: {} on {} {}, mac {}", _stack->address().to_string(), _options.backend,
                _options.backend == "tap" ? _options.tap : _options.dpdk_args, _stack->mac().to_string());
     write_stats();
@@ -93,6 +109,7 @@ int runtime::run(const std::function<void(instant)>& each) {
             }
         }
     }
+    _stack->stop(monotonic_clock::now());
     write_stats();
     log().info("stopped");
     return 0;

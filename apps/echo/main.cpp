@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     tachyon::backend_options options;
     std::vector<uint16_t> udp_ports;
     bool sockperf_mode = true;
+    std::vector<tachyon::ipv4_address> groups;
     tachyon::cli cli("tachyon-echo", "Answers ARP and ping, and echoes UDP datagrams (--udp-port) on the tachyon stack.");
     tachyon::add_backend_flags(cli, options);
     cli.option("udp-port", "PORT", "echo UDP datagrams sent to this port back to their sender",
@@ -70,6 +71,14 @@ int main(int argc, char** argv) {
                    if (ec != std::errc{} || end != v.data() + v.size() || port == 0 || port > 65535)
                        return tachyon::make_error(tachyon::errc::invalid_argument, "expected a port from 1 to 65535");
                    udp_ports.push_back(uint16_t(port));
+                   return {};
+               }, true);
+    cli.option("join", "GROUP", "join this multicast group on every --udp-port socket (answers go to the sender)",
+               [&](std::string_view v) -> tachyon::result<void> {
+                   auto g = tachyon::ipv4_address::parse(v);
+                   if (!g || !g->is_multicast())
+                       return tachyon::make_error(tachyon::errc::invalid_argument, "expected a multicast group like 239.1.1.1");
+                   groups.push_back(*g);
                    return {};
                }, true);
     cli.option("udp-protocol", "sockperf|echo",
@@ -86,6 +95,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (*parsed == tachyon::cli_outcome::help) return 0;
+    if (!groups.empty() && udp_ports.empty()) {
+        std::fprintf(stderr, "tachyon-echo: --join needs at least one --udp-port\n");
+        return 2;
+    }
     auto rt = tachyon::runtime::open(options);
     if (!rt) {
         std::fprintf(stderr, "tachyon-echo: %s\n", rt.err().message.c_str());
@@ -105,7 +118,13 @@ int main(int argc, char** argv) {
         }
         echoes[i] = udp_echo{&net, *id, sockperf_mode, 0, 0};
         (void)net.udp_on_datagram(*id, &udp_echo::on_datagram, &echoes[i]);
-        tachyon::log().info("udp echo on port {}", udp_ports[i]);
+        for (tachyon::ipv4_address g : groups) {
+            if (auto r = net.udp_join(*id, g, tachyon::ipv4_address::any(), net.now()); r != tachyon::errc::ok) {
+                std::fprintf(stderr, "tachyon-echo: --join %s: %s\n", g.to_string().c_str(), tachyon::to_string(r));
+                return 1;
+            }
+        }
+        tachyon::log().info("udp echo on port {}{}", udp_ports[i], groups.empty() ? "" : " (with multicast groups)");
     }
     return rt.value()->run();
 }

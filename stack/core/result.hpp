@@ -46,9 +46,11 @@ public:
     /// True on success.
     explicit operator bool() const { return ok(); }
     /// The value (only on success).
-    T& value() { assert(ok()); return std::get<0>(_v); }
+    T& value() & { assert(ok()); return std::get<0>(_v); }
+    /// The value, moved out of a temporary result (only on success).
+    T&& value() && { assert(ok()); return std::move(std::get<0>(_v)); }
     /// The value (only on success).
-    const T& value() const { assert(ok()); return std::get<0>(_v); }
+    const T& value() const& { assert(ok()); return std::get<0>(_v); }
     /// The value (only on success).
     T& operator*() { return value(); }
     /// Member access to the value (only on success).

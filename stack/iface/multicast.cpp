@@ -48,6 +48,12 @@ void stack::udp_close(udp_id id, instant now) {
     _udp.close(id);
 }
 
+void stack::stop(instant now) {
+    _now = now;
+    for (udp_id id = 0; id < _udp.all().size(); ++id) udp_close(id, now);
+    flush_tx();
+}
+
 errc stack::update_group(ipv4_address group, instant now) {
     // RFC 3376 §3.2: any socket's any-source join makes the interface EXCLUDE({}); otherwise
     // it INCLUDEs the union of the sockets' sources.

@@ -42,6 +42,7 @@ stack::~stack() {
 }
 
 void stack::start(instant now) {
+    _now = now;
     // RFC 5227 §2.3: announce our address with an ARP request whose sender and target
     // protocol addresses are both ours, so that neighbours refresh stale entries.
     send_arp_request(_config.address.address, mac_address::broadcast(), mac_address::zero());
@@ -57,6 +58,7 @@ void stack::start(instant now) {
 }
 
 size_t stack::poll(instant now) {
+    _now = now;
     _in_poll = true;
     size_t n = _dev.rx_burst(_rx);
     for (size_t i = 0; i < n; ++i) {

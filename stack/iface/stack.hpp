@@ -64,9 +64,13 @@ public:
 
     /// Announces our address (RFC 5227 §2.3 gratuitous ARP) and starts resolving the gateway.
     void start(instant now);
+    /// Closes every socket, leaving every group: the IGMP leaves go out now. For a clean exit.
+    void stop(instant now);
     /// One iteration: receive a burst, process it, run due timers, transmit. Returns the
     /// number of frames received.
     size_t poll(instant now);
+    /// The time of the latest `start` or `poll`: what sends made outside the loop use as now.
+    instant now() const { return _now; }
     /// The earliest instant at which a timer needs `poll` (instant::never() when none): an
     /// idle loop may sleep until then.
     instant next_deadline() const;
@@ -184,6 +188,7 @@ private:
     void* _echo_context = nullptr;
     uint16_t _ip_identification = 0;
     bool _in_poll = false;
+    instant _now;
     bool _gateway_resolved = false;
     bool _gateway_warned = false;
     instant _started;

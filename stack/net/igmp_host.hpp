@@ -40,7 +40,6 @@ namespace tachyon {
     X(drop_truncated)       /* too short, or records or sources overrun the message */         \
     X(drop_bad_checksum)    /* checksum wrong */                                               \
     X(drop_bad_type)        /* not an IGMP message type */                                     \
-    X(drop_no_router_alert) /* a v2/v3 message without the Router Alert option (§4.2.14) */    \
     X(drop_bad_destination) /* a query sent to a group we are not in (§4.1.12) */
 
 /// IGMP counters.

@@ -66,6 +66,7 @@ struct dpdk_config {
     X(drop_rx_foreign_mbuf)     /* an mbuf from a pool without room for our descriptor */          \
     X(rx_sw_ip_checksum)        /* IPv4 sums checked in software: the driver left them unknown */  \
     X(rx_sw_l4_checksum)        /* UDP/TCP sums checked in software: the driver left them unknown */ \
+    X(rx_copied_shared)         /* frames received in an mbuf this process still held: copied */   \
     X(tx_shared)                /* shared frames handed to the NIC by an extra mbuf reference */   \
     X(tx_offload_frames)        /* frames sent with checksum offload flags set */                  \
     X(alloc_failures)           /* alloc_burst calls that found the mempool empty */               \
