@@ -62,10 +62,11 @@ size_t stack::poll(instant now) {
     _in_poll = true;
     size_t n = _dev.rx_burst(_rx);
     for (size_t i = 0; i < n; ++i) {
-        packet& frame = _rx[i];
+        // The layers take the frame by rvalue and may keep it (a reply, a queue) or leave it
+        // here, where it goes back to its pool at the end of the iteration.
+        packet frame = std::move(_rx[i]);
         frame.set_rx_time(now);
         ethernet_input(std::move(frame), now);
-        frame.reset();
     }
     run_timers(now);
     flush_tx();
