@@ -160,6 +160,21 @@ void add_backend_flags(cli& c, backend_options& o) {
     });
     c.toggle("idle", "sleep briefly when nothing arrives instead of busy-polling", [&o] { o.idle = true; });
     c.toggle("sqpoll", "TAP backend: io_uring SQPOLL mode, no system calls in steady state", [&o] { o.sqpoll = true; });
+    c.option("port", "N", "DPDK backend: the ethdev port to use (default 0)", [&o](std::string_view v) -> result<void> {
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || end != v.data() + v.size() || n >= 65535) return bad("expected a port number from 0");
+        o.port = uint16_t(n);
+        return {};
+    });
+    c.option("core", "N", "DPDK backend: the lcore that runs the stack (-l N, or --main-lcore N when --dpdk has -l)",
+             [&o](std::string_view v) -> result<void> {
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || end != v.data() + v.size() || n >= 1024) return bad("expected an lcore number");
+        o.core = n;
+        return {};
+    });
 }
 
 result<void> backend_options::validate() const {

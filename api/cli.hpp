@@ -63,6 +63,8 @@ struct backend_options {
     std::optional<duration> run_for;       ///< --duration SECONDS
     bool idle = false;                     ///< --idle: sleep briefly when nothing arrives
     bool sqpoll = false;                   ///< --sqpoll: io_uring SQPOLL mode (TAP backend)
+    uint16_t port = 0;                     ///< --port N: the DPDK ethdev port (DPDK backend)
+    std::optional<unsigned> core;          ///< --core N: the lcore that polls (DPDK backend)
 
     /// Checks the combination of flags (after parsing) and the stack configuration.
     result<void> validate() const;

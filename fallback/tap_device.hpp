@@ -77,6 +77,7 @@ public:
     result<void> set_multicast_filter(std::span<const mac_address> groups) override;
     /// The common device counters.
     const device_stats& stats() const override { return _stats; }
+    void report(json_writer& w) const override { w.section("tap", _tap_stats); }
 
     /// Cancels the outstanding reads, waits for every operation to complete, returns every
     /// buffer to the pool and closes the ring and the TAP. Fails when operations did not

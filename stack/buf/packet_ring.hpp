@@ -33,6 +33,12 @@ public:
         --_count;
         return p;
     }
+    /// The newest packet, or null when empty.
+    packet* back() { return _count == 0 ? nullptr : &_slots[(_head + _count - 1) % _slots.size()]; }
+    /// The oldest packet, or null when empty.
+    packet* front() { return _count == 0 ? nullptr : &_slots[_head]; }
+    /// The oldest packet, or null when empty.
+    const packet* front() const { return _count == 0 ? nullptr : &_slots[_head]; }
     /// Drops every packet held.
     void clear() {
         while (_count > 0) pop().reset();

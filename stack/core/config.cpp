@@ -63,6 +63,18 @@ result<void> stack_config::validate() const {
     if (multicast.robustness == 0) return invalid("IGMP robustness must be at least 1 (RFC 3376 §8.1)");
     if (multicast.unsolicited_report_interval <= duration{}) return invalid("IGMP unsolicited report interval must be positive");
     if (multicast.multicast_ttl == 0) return invalid("multicast TTL must be at least 1");
+    if (tcp.max_connections == 0 || tcp.max_connections > (1u << 20)) return invalid("TCP connections must be 1 to 1048576");
+    if (tcp.max_listeners == 0 || tcp.max_listeners > 65535) return invalid("TCP listeners must be 1 to 65535");
+    if (tcp.syn_backlog == 0) return invalid("TCP SYN backlog must be at least 1");
+    if (tcp.send_buffer < 2048 || tcp.send_buffer > (64u << 20)) return invalid("TCP send buffer must be 2 KiB to 64 MiB");
+    if (tcp.receive_buffer < 2048 || tcp.receive_buffer > (64u << 20))
+        return invalid("TCP receive buffer must be 2 KiB to 64 MiB");
+    if (tcp.window_scale > 14) return invalid("TCP window scale must be 0 to 14 (RFC 7323 §2.3)");
+    if (tcp.receive_buffer > (size_t(65535) << tcp.window_scale))
+        return invalid("TCP receive buffer too large for the window scale");
+    if (tcp.msl <= duration{} || tcp.rto_min <= duration{} || tcp.rto_initial < tcp.rto_min || tcp.rto_max < tcp.rto_initial)
+        return invalid("TCP timers must satisfy 0 < rto_min <= rto_initial <= rto_max and msl > 0");
+    if (tcp.max_retransmits == 0) return invalid("TCP max retransmits must be at least 1");
     if (icmp_error_burst == 0 && icmp_error_rate != 0) return invalid("ICMP error burst must be at least 1");
     return {};
 }

@@ -3,6 +3,7 @@
 /// table and pool is sized from here; nothing grows later. `validate` says what is wrong in
 /// words a user can act on.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -40,6 +41,33 @@ struct multicast_settings {
     uint8_t multicast_ttl = 1;                                ///< TTL of multicast we send (RFC 1112 §6.1)
 };
 
+/// TCP settings (RFC 9293 and companions); every connection's buffers are sized from here.
+struct tcp_settings {
+    size_t max_connections = 1024;                 ///< connections at once, TIME_WAIT included
+    size_t max_listeners = 16;                     ///< listening ports
+    size_t syn_backlog = 128;                      ///< half-open connections per listener
+    size_t send_buffer = 64 * 1024;                ///< bytes a connection may hold unacknowledged or unsent
+    size_t receive_buffer = 64 * 1024;             ///< bytes a connection may hold for the application
+    size_t out_of_order_segments = 64;             ///< segments kept beyond a gap (RFC 9293 §3.10.7.4)
+    duration msl = duration::s(30);                ///< Maximum Segment Lifetime; TIME_WAIT lasts 2*MSL
+    duration rto_initial = duration::s(1);         ///< RFC 6298 (2.1)
+    duration rto_min = duration::ms(200);          ///< RFC 6298 (2.4) says 1 s; 200 ms as Linux
+    duration rto_max = duration::s(60);            ///< RFC 6298 (2.5)
+    unsigned max_retransmits = 15;                 ///< retransmissions of one segment before giving up
+    duration connect_timeout = duration::s(10);    ///< default for connect (SYN retransmissions)
+    bool delayed_ack = false;                      ///< RFC 1122 §4.2.3.2; off: ACK at the end of each poll
+    duration delayed_ack_timeout = duration::ms(40); ///< with delayed_ack
+    bool nagle = false;                            ///< RFC 896 / RFC 1122 §4.2.3.4; off for latency
+    bool timestamps = true;                        ///< RFC 7323 timestamps (RTTM, PAWS)
+    bool sack = true;                              ///< RFC 2018 SACK-permitted and SACK blocks
+    uint8_t window_scale = 7;                      ///< RFC 7323 §2 shift we offer (0..14)
+    bool keepalive = false;                        ///< RFC 1122 §4.2.3.6, off by default
+    duration keepalive_idle = duration::s(7200);   ///< idle time before the first probe
+    duration keepalive_interval = duration::s(75); ///< between probes
+    unsigned keepalive_probes = 9;                 ///< unanswered probes before the connection is dropped
+    uint32_t challenge_ack_limit = 1000;           ///< RFC 5961 §7: challenge ACKs per second at most
+};
+
 /// Everything a `stack` needs to know at start-up.
 struct stack_config {
     ipv4_cidr address;                          ///< our address and subnet (required)
@@ -54,6 +82,8 @@ struct stack_config {
     size_t udp_sockets = 64;                    ///< UDP sockets open at once
     size_t udp_queue = 256;                     ///< datagrams a pull-mode UDP socket may hold
     multicast_settings multicast;               ///< groups and IGMP
+    tcp_settings tcp;                           ///< TCP
+    std::array<uint8_t, 16> secret{};           ///< key for ISNs (RFC 6528) and hashing; random per run
     uint32_t icmp_error_rate = 100;             ///< ICMP errors sent per second at most (RFC 1812 §4.3.2.8)
     uint32_t icmp_error_burst = 50;             ///< ... and in one burst
 

@@ -14,6 +14,7 @@
 #include "stack/buf/packet.hpp"
 #include "stack/core/addr.hpp"
 #include "stack/core/result.hpp"
+#include "stack/core/stats.hpp"
 
 namespace tachyon {
 
@@ -61,6 +62,8 @@ public:
     virtual result<void> set_multicast_filter(std::span<const mac_address> groups) = 0;
     /// The device's counters.
     virtual const device_stats& stats() const = 0;
+    /// Adds the device's own sections to a stats report (control path; none by default).
+    virtual void report(json_writer& w) const { (void)w; }
 };
 
 } // namespace tachyon

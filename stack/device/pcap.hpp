@@ -85,6 +85,7 @@ public:
     }
     /// The inner device's counters.
     const device_stats& stats() const override { return _inner.stats(); }
+    void report(json_writer& w) const override { _inner.report(w); }
 
     /// The wrapped device.
     device& inner() { return _inner; }

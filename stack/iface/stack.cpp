@@ -155,6 +155,7 @@ std::string stack::stats_json() const {
     w.field("tx_refused_full", d.tx_drop_full); // counted as a drop in tx.drop_device_full
     w.field("tx_errors", d.tx_errors);
     w.end_section();
+    _dev.report(w);
     w.section("ethernet", _stats.ethernet);
     w.section("arp", _stats.arp);
     w.section("arp_cache", _arp.stats());

@@ -83,9 +83,13 @@ errc igmp_host::set_state(ipv4_address group, bool any_source, std::span<const i
     }
     group_entry& g = _groups[slot];
     if (g.now == f) return errc::ok;
+    // §5.1: report at once, then robustness - 1 more times. A change while repetitions are
+    // pending is reported against the state the routers last heard: the target of the report
+    // already sent (join then leave is a TO_IN, not silence); before anything went out, the
+    // two changes merge into one from the older base.
+    if (g.changes_left > 0 && g.transmitted) g.reported = g.now;
     g.now = f;
-    // §5.1: report at once, then robustness - 1 more times; a change while repetitions are
-    // pending is merged: the report then tells the change from the last state reported.
+    g.transmitted = false;
     g.changes_left = _settings.robustness;
     g.change_at = now;
     schedule(now);

@@ -109,7 +109,8 @@ private:
     struct group_entry {
         ipv4_address group;
         filter now;                       // the interface state
-        filter reported;                  // the state before the change being reported (§5.1)
+        filter reported;                  // what routers last heard: the base of the change being reported
+        bool transmitted = false;         // the pending change went out at least once
         uint8_t changes_left = 0;         // state-change transmissions still to send
         instant change_at = instant::never();  // next state-change transmission
         instant answer_at = instant::never();  // pending answer to a query for this group
@@ -192,6 +193,7 @@ void igmp_host::on_timer(instant now, Emit&& emit) {
                 emit(igmp_output{wire::igmp_type::v2_leave_group, g.group, {}});
                 g.changes_left = 1;
             }
+            g.transmitted = true;
             if (--g.changes_left > 0) {
                 g.change_at = now + random_delay(unsolicited_interval(v));
             } else {

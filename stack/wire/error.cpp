@@ -18,6 +18,7 @@ const char* to_string(wire_error e) {
     case wire_error::bad_checksum: return "bad checksum";
     case wire_error::bad_type: return "bad type";
     case wire_error::bad_port: return "bad port";
+    case wire_error::bad_option: return "bad option";
     }
     return "unknown";
 }

@@ -15,11 +15,12 @@ enum class wire_error : uint8_t {
     bad_address_length, ///< ARP hardware/protocol address lengths are not 6/4
     bad_operation,      ///< ARP operation is neither request (1) nor reply (2)
     bad_version,        ///< IP version is not 4
-    bad_header_length,  ///< IPv4 IHL below 5 or beyond the bytes received
+    bad_header_length,  ///< IPv4 IHL or TCP data offset below 5, or beyond the bytes received
     bad_total_length,   ///< IPv4 total length below the header or beyond the bytes received
     bad_checksum,       ///< the header or message does not checksum to zero
     bad_type,           ///< a type field this parser does not accept
-    bad_port,           ///< UDP destination port 0 (reserved, RFC 768 / IANA)
+    bad_port,           ///< UDP destination port 0, or a TCP port 0 either way (reserved, RFC 768 / IANA)
+    bad_option,         ///< TCP option length < 2, overrunning the header, or wrong for a known option
 };
 
 /// A short, stable name for a wire error (for counters and logs).

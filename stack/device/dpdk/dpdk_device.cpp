@@ -165,7 +165,7 @@ result<void> dpdk_device::start(const dpdk_config& cfg) {
         const uint64_t mib =
             (uint64_t(cfg.mbufs) * (sizeof(rte_mbuf) + priv_size + cfg.data_room + RTE_CACHE_LINE_SIZE) >> 20) + 1;
         std::string hint;
-        if (code == ENOMEM)
+        if (code == ENOMEM || code == ENOBUFS || code == ENOSPC)
             hint = eal().hugepages
                        ? ": not enough hugepage memory on socket " + std::to_string(_socket) +
                              " (reserve more: tools/dpdk-setup --hugepages, or lower the pool size)"
@@ -236,6 +236,16 @@ result<void> dpdk_device::start(const dpdk_config& cfg) {
     if (int r = rte_eth_macaddr_get(_port, &mac); r != 0)
         return port_error(errc::system, _port, std::string("cannot read the MAC: ") + rte_strerror(-r));
     std::memcpy(_caps.mac.bytes.data(), mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+    if (!_caps.mac.is_unicast()) {
+        // Some virtual ports (net_ring) have no address at all: give them a random locally
+        // administered one, which the stack then answers for.
+        const mac_address had = _caps.mac;
+        rte_eth_random_addr(mac.addr_bytes);
+        (void)rte_eth_dev_default_mac_addr_set(_port, &mac); // a port without a filter may refuse
+        std::memcpy(_caps.mac.bytes.data(), mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+        log().info("dpdk port {}: the port's MAC {} is not a unicast address; using {}", _port, had.to_string(),
+                   _caps.mac.to_string());
+    }
     uint16_t mtu = cfg.mtu;
     if (rte_eth_dev_get_mtu(_port, &mtu) != 0) mtu = cfg.mtu;
     _caps.mtu = mtu;

@@ -119,6 +119,12 @@ public:
     result<void> set_multicast_filter(std::span<const mac_address> groups) override;
     /// The common device counters.
     const device_stats& stats() const override { return _stats; }
+    void report(json_writer& w) const override {
+        w.section("dpdk", _dpdk_stats);
+        w.begin_section("dpdk_offloads");
+        w.field("checksums", _offloads.to_string());
+        w.end_section();
+    }
 
     /// Stops and closes the port and frees the pool (unless mbufs are still out: the pool is
     /// then kept, and the error says how many). Drops this device's hold on the EAL, which is

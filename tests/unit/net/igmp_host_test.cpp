@@ -126,6 +126,26 @@ TEST_F(igmp_host_test, a_change_during_repetitions_is_merged) {
     for (const auto& m : sent) EXPECT_EQ(m.records[0].type, wire::igmp_record_type::change_to_exclude);
 }
 
+TEST_F(igmp_host_test, a_leave_while_the_join_is_being_repeated_is_reported) {
+    igmp_host h(settings, 11);
+    (void)h.set_state(g1, true, {}, clock.now());
+    tick(h, duration::ms(10)); // the join went out; its repetition is pending
+    sent.clear();
+    (void)h.set_state(g1, false, {}, clock.now());
+    tick(h, duration::s(3));
+    ASSERT_EQ(sent.size(), 2u);
+    for (const auto& m : sent) {
+        ASSERT_EQ(m.records.size(), 1u);
+        EXPECT_EQ(m.records[0].type, wire::igmp_record_type::change_to_include) << "RFC 3376 §5.1: TO_IN({})";
+    }
+    // Joined and left before anything went out: nothing to say.
+    sent.clear();
+    (void)h.set_state(g2, true, {}, clock.now());
+    (void)h.set_state(g2, false, {}, clock.now());
+    tick(h, duration::s(3));
+    EXPECT_TRUE(sent.empty());
+}
+
 TEST_F(igmp_host_test, a_general_query_is_answered_with_every_group_within_max_response_time) {
     igmp_host h(settings, 5);
     const ipv4_address one[] = {s1};

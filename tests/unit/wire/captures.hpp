@@ -577,4 +577,284 @@ inline constexpr uint8_t igmp_v1_query_frame[] = {
 };
 // clang-format on
 
+/// Golden frames for TCP, captured from the kernel (Linux 6.18, default sysctls: tcp_timestamps 1,
+/// tcp_sack 1, tcp_window_scaling 1, tcp_ecn 2) through a TAP in a network namespace of their own:
+/// tcptap = 02:00:00:00:05:01 / 198.18.5.1/24 with a permanent neighbour 198.18.5.2 =
+/// 02:00:00:00:05:02 and IPv6 disabled; frames were read from the TAP's file descriptor, so every
+/// checksum is final (a TAP advertises no offload). The peer 198.18.5.2 was scapy 2.5.0 writing into
+/// the TAP. Kernel as client: a socket bound to 198.18.5.1:40001 connected to 198.18.5.2:5001;
+/// scapy answered its SYN with a SYN-ACK (ISN 0x51a0c0de; MSS 1460, SACK-permitted, TSval
+/// 0x00c0ffee, window scale 7); the kernel ACKed and sent "tachyon\n"; scapy sent 8 bytes at
+/// 0x51a0c0e7, out of order (the kernel SACKed them), then the 8 missing bytes at 0x51a0c0df; the
+/// kernel then shut its side down (FIN). Kernel as server: listening on 198.18.5.1:5002, it answered
+/// a scapy SYN from port 40002. Port 5003 was closed. The TCP header starts at `l4_offset`.
+
+/// Kernel client SYN 198.18.5.1:40001 -> 198.18.5.2:5001, options in Linux's SYN layout: MSS,
+/// SACK-permitted + timestamps in one word, NOP + window scale (20 bytes, no padding needed).
+// clang-format off
+inline constexpr uint8_t tcp_syn_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x3c,                         // total length 60
+    0xa4, 0x78,                         // identification 0xa478
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0x00, 0x1c,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x9c, 0x41,                         // source port 40001
+    0x13, 0x89,                         // destination port 5001
+    0xf0, 0xe0, 0x17, 0xb4,             // sequence number 0xf0e017b4
+    0x00, 0x00, 0x00, 0x00,             // acknowledgment number 0x00000000
+    0xa0, 0x02,                         // data offset 10 (40 bytes); flags SYN
+    0xfa, 0xf0,                         // window 64240
+    0x18, 0xbd,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+    // options (offset 54)
+    0x02, 0x04, 0x05, 0xb4,             // MSS 1460
+    0x04, 0x02,                         // SACK permitted
+    0x08, 0x0a,                         // timestamps, length 10
+    0xf8, 0x55, 0xed, 0x71,             // TSval 0xf855ed71
+    0x00, 0x00, 0x00, 0x00,             // TSecr 0x00000000
+    0x01,                               // NOP
+    0x03, 0x03, 0x0a,                   // window scale 10
+};
+// clang-format on
+
+/// Kernel server SYN-ACK 198.18.5.1:5002 -> 198.18.5.2:40002 to scapy's SYN (ISN 0x0badf00d, TSval
+/// 0x00c10002): the SYN layout again, TSecr echoing the SYN's TSval.
+// clang-format off
+inline constexpr uint8_t tcp_syn_ack_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x3c,                         // total length 60
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0xa4, 0x94,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x13, 0x8a,                         // source port 5002
+    0x9c, 0x42,                         // destination port 40002
+    0x2c, 0xe9, 0xd4, 0x17,             // sequence number 0x2ce9d417
+    0x0b, 0xad, 0xf0, 0x0e,             // acknowledgment number 0x0badf00e
+    0xa0, 0x12,                         // data offset 10 (40 bytes); flags ACK|SYN
+    0xfe, 0x88,                         // window 65160
+    0x98, 0x87,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+    // options (offset 54)
+    0x02, 0x04, 0x05, 0xb4,             // MSS 1460
+    0x04, 0x02,                         // SACK permitted
+    0x08, 0x0a,                         // timestamps, length 10
+    0x27, 0xad, 0x45, 0xbb,             // TSval 0x27ad45bb
+    0x00, 0xc1, 0x00, 0x02,             // TSecr 0x00c10002
+    0x01,                               // NOP
+    0x03, 0x03, 0x0a,                   // window scale 10
+};
+// clang-format on
+
+/// Kernel client ACK completing the handshake: NOP NOP timestamps, the established-state layout
+/// (window 63 << 10 = 64512 bytes).
+// clang-format off
+inline constexpr uint8_t tcp_ack_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x34,                         // total length 52
+    0xa4, 0x79,                         // identification 0xa479
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0x00, 0x23,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x9c, 0x41,                         // source port 40001
+    0x13, 0x89,                         // destination port 5001
+    0xf0, 0xe0, 0x17, 0xb5,             // sequence number 0xf0e017b5
+    0x51, 0xa0, 0xc0, 0xdf,             // acknowledgment number 0x51a0c0df
+    0x80, 0x10,                         // data offset 8 (32 bytes); flags ACK
+    0x00, 0x3f,                         // window 63
+    0x2e, 0xfe,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+    // options (offset 54)
+    0x01,                               // NOP
+    0x01,                               // NOP
+    0x08, 0x0a,                         // timestamps, length 10
+    0xf8, 0x55, 0xed, 0x72,             // TSval 0xf855ed72
+    0x00, 0xc0, 0xff, 0xee,             // TSecr 0x00c0ffee
+};
+// clang-format on
+
+/// Kernel client data: PSH|ACK with "tachyon\n" and NOP NOP timestamps.
+// clang-format off
+inline constexpr uint8_t tcp_data_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x3c,                         // total length 60
+    0xa4, 0x7a,                         // identification 0xa47a
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0x00, 0x1a,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x9c, 0x41,                         // source port 40001
+    0x13, 0x89,                         // destination port 5001
+    0xf0, 0xe0, 0x17, 0xb5,             // sequence number 0xf0e017b5
+    0x51, 0xa0, 0xc0, 0xdf,             // acknowledgment number 0x51a0c0df
+    0x80, 0x18,                         // data offset 8 (32 bytes); flags ACK|PSH
+    0x00, 0x3f,                         // window 63
+    0x6f, 0xaa,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+    // options (offset 54)
+    0x01,                               // NOP
+    0x01,                               // NOP
+    0x08, 0x0a,                         // timestamps, length 10
+    0xf8, 0x55, 0xed, 0x72,             // TSval 0xf855ed72
+    0x00, 0xc0, 0xff, 0xee,             // TSecr 0x00c0ffee
+    0x74, 0x61, 0x63, 0x68, 0x79, 0x6f, 0x6e, 0x0a, // payload "tachyon\n"
+};
+// clang-format on
+
+/// Kernel client duplicate ACK (still acknowledging 0x51a0c0df) with one SACK block for the 8 bytes
+/// scapy sent at 0x51a0c0e7 ahead of the hole: NOP NOP timestamps, then NOP NOP SACK.
+// clang-format off
+inline constexpr uint8_t tcp_sack_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x40,                         // total length 64
+    0xa4, 0x7b,                         // identification 0xa47b
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0x00, 0x15,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x9c, 0x41,                         // source port 40001
+    0x13, 0x89,                         // destination port 5001
+    0xf0, 0xe0, 0x17, 0xbd,             // sequence number 0xf0e017bd
+    0x51, 0xa0, 0xc0, 0xdf,             // acknowledgment number 0x51a0c0df
+    0xb0, 0x10,                         // data offset 11 (44 bytes); flags ACK
+    0x00, 0x3f,                         // window 63
+    0xd3, 0xc5,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+    // options (offset 54)
+    0x01,                               // NOP
+    0x01,                               // NOP
+    0x08, 0x0a,                         // timestamps, length 10
+    0xf8, 0x55, 0xed, 0x73,             // TSval 0xf855ed73
+    0x00, 0xc0, 0xff, 0xee,             // TSecr 0x00c0ffee
+    0x01,                               // NOP
+    0x01,                               // NOP
+    0x05, 0x0a,                         // SACK, length 10: 1 block
+    0x51, 0xa0, 0xc0, 0xe7,             // left edge 0x51a0c0e7
+    0x51, 0xa0, 0xc0, 0xef,             // right edge 0x51a0c0ef
+};
+// clang-format on
+
+/// Kernel client FIN|ACK on shutdown(SHUT_WR), after the hole was filled (ACK 0x51a0c0ef).
+// clang-format off
+inline constexpr uint8_t tcp_fin_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x34,                         // total length 52
+    0xa4, 0x7d,                         // identification 0xa47d
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0x00, 0x1f,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x9c, 0x41,                         // source port 40001
+    0x13, 0x89,                         // destination port 5001
+    0xf0, 0xe0, 0x17, 0xbd,             // sequence number 0xf0e017bd
+    0x51, 0xa0, 0xc0, 0xef,             // acknowledgment number 0x51a0c0ef
+    0x80, 0x11,                         // data offset 8 (32 bytes); flags ACK|FIN
+    0x00, 0x3f,                         // window 63
+    0x2e, 0xd9,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+    // options (offset 54)
+    0x01,                               // NOP
+    0x01,                               // NOP
+    0x08, 0x0a,                         // timestamps, length 10
+    0xf8, 0x55, 0xed, 0x73,             // TSval 0xf855ed73
+    0x00, 0xc0, 0xff, 0xf9,             // TSecr 0x00c0fff9
+};
+// clang-format on
+
+/// Kernel RST|ACK to a SYN (seq 0x01020304, no options) for closed port 5003: seq 0, ACK = SYN + 1
+/// (RFC 9293 §3.10.7.1).
+// clang-format off
+inline constexpr uint8_t tcp_rst_ack_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x28,                         // total length 40
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0xa4, 0xa8,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x13, 0x8b,                         // source port 5003
+    0x9c, 0x43,                         // destination port 40003
+    0x00, 0x00, 0x00, 0x00,             // sequence number 0x00000000
+    0x01, 0x02, 0x03, 0x05,             // acknowledgment number 0x01020305
+    0x50, 0x14,                         // data offset 5 (20 bytes); flags ACK|RST
+    0x00, 0x00,                         // window 0
+    0x65, 0xd3,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+};
+// clang-format on
+
+/// Kernel RST to a bare ACK (ack 0x0a0b0c0d) for closed port 5003: seq = its ACK, no ACK bit
+/// (RFC 9293 §3.10.7.1).
+// clang-format off
+inline constexpr uint8_t tcp_rst_frame[] = {
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x02, // eth dst: 02:00:00:00:05:02
+    0x02, 0x00, 0x00, 0x00, 0x05, 0x01, // eth src: 02:00:00:00:05:01
+    0x08, 0x00,                         // ethertype: IPv4
+    // IPv4 (offset 14)
+    0x45, 0x00,                         // version 4, IHL 5; DSCP/ECN 0
+    0x00, 0x28,                         // total length 40
+    0x00, 0x00,                         // identification 0x0000
+    0x40, 0x00,                         // DF, offset 0
+    0x40, 0x06,                         // TTL 64, protocol TCP
+    0xa4, 0xa8,                         // header checksum
+    0xc6, 0x12, 0x05, 0x01,             // src 198.18.5.1
+    0xc6, 0x12, 0x05, 0x02,             // dst 198.18.5.2
+    // TCP (offset 34)
+    0x13, 0x8b,                         // source port 5003
+    0x9c, 0x44,                         // destination port 40004
+    0x0a, 0x0b, 0x0c, 0x0d,             // sequence number 0x0a0b0c0d
+    0x00, 0x00, 0x00, 0x00,             // acknowledgment number 0x00000000
+    0x50, 0x04,                         // data offset 5 (20 bytes); flags RST
+    0x00, 0x00,                         // window 0
+    0x53, 0xd1,                         // checksum (final: computed in software)
+    0x00, 0x00,                         // urgent pointer 0
+};
+// clang-format on
+
 } // namespace tachyon::wire::test

@@ -1,0 +1,132 @@
+"""Fixtures for the DPDK integration tests (test_dpdk.py): tachyon programs on DPDK virtual
+devices, inside network namespaces the tests create and always delete.
+
+Every DPDK process gets `--no-huge -m 256 --no-pci --no-telemetry` and a --file-prefix of its
+own (the EAL's lock and runtime files live under /var/run/dpdk/PREFIX), plus one virtual
+device: net_tap (a TAP the kernel sees), net_af_packet (a veth end), or net_memif (a socket
+between two processes, kept in the test's temporary folder, not in the abstract namespace).
+Processes run with --idle: the machine is shared, and busy-polling would take a whole core.
+"""
+
+import os
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import NETNS_PREFIX, Echo, Netns, unique
+
+EAL_BASE = "--no-huge -m 256 --no-pci --no-telemetry"
+
+
+def dpdk_built():
+    """(built, reason): whether this build has the DPDK backend. ctest passes TACHYON_DPDK
+    (ON/OFF) from the configure step; run by hand, pytest asks the binary itself."""
+    env = os.environ.get("TACHYON_DPDK")
+    if env is not None:
+        return env.upper() in ("ON", "1", "TRUE"), "this build has no DPDK device (configure found no libdpdk)"
+    return None, ""
+
+
+def probe_binary(exe):
+    """Asks tachyon-echo whether it has a DPDK device: without one it says so at once."""
+    r = subprocess.run([exe, "--backend", "dpdk", "--dpdk", "--no-such-eal-flag", "--ip", "198.18.0.2/24"],
+                       capture_output=True, text=True, timeout=30)
+    return "no DPDK device" not in r.stderr
+
+
+@pytest.fixture(scope="session")
+def require_dpdk(echo_bin):
+    built, reason = dpdk_built()
+    if built is None:
+        built = probe_binary(echo_bin)
+        reason = "this build has no DPDK device (configure found no libdpdk)"
+    if not built:
+        pytest.skip(f"DPDK not built: {reason}")
+
+
+@pytest.fixture(scope="session")
+def ping_bin(echo_bin):
+    exe = Path(echo_bin).parent / "tachyon-ping"
+    if not exe.is_file():
+        pytest.fail(f"{exe} is missing: build it (cmake --build --preset release --target tachyon-ping)")
+    return exe
+
+
+def eal_args(vdev, core=0):
+    """EAL arguments for one process: a unique file prefix, one lcore, one virtual device."""
+    return f"{EAL_BASE} --file-prefix tit{os.getpid()}-{secrets.token_hex(3)} -l {core} --vdev={vdev}"
+
+
+class DpdkEcho(Echo):
+    """tachyon-echo on a DPDK virtual device, in a namespace (same helpers as `Echo`)."""
+
+    def __init__(self, ns, exe, name, workdir, vdev, args, core=0, stats_interval=1, duration=120):
+        self.ns = ns
+        self.tap = name  # the kernel-side interface, for net_tap; a label otherwise
+        self.eal = eal_args(vdev, core)
+        self.log_path = workdir / f"echo-{name}.log"
+        self.stats_path = workdir / f"stats-{name}.json"
+        self.argv = [exe, "--backend", "dpdk", "--dpdk", self.eal, *args, "--idle",
+                     "--stats", self.stats_path, "--stats-interval", stats_interval,
+                     "--log-level", "info", "--duration", duration]
+        self._log = open(self.log_path, "w")
+        self.proc = ns.popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.mac = None
+        self.returncode = None
+
+
+@pytest.fixture
+def start_dpdk_echo(require_dpdk, netns, echo_bin, tmp_path):
+    """start_dpdk_echo(vdev, *args, name=..., ns=netns): tachyon-echo on a DPDK virtual device,
+    waited for until ready; killed at teardown if still running."""
+    started = []
+
+    def start(vdev, *args, name="dpdk", ns=None, core=0, wait=True):
+        e = DpdkEcho(ns or netns, echo_bin, name, tmp_path, vdev, ["--ip", "198.18.0.2/24", *args], core=core)
+        started.append(e)
+        if wait:
+            e.wait_ready(timeout=30)
+        return e
+
+    yield start
+    for e in started:
+        if e.proc.poll() is None:
+            e.proc.kill()
+            e.proc.wait(timeout=5)
+        if not e._log.closed:
+            e._log.close()
+
+
+@pytest.fixture
+def netns2():
+    """A second namespace (the far end of a veth), deleted at teardown with what runs in it.
+    Named like conftest's, so a run killed outright is cleaned up by the next one."""
+    name = f"{NETNS_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
+    subprocess.run(["ip", "netns", "add", name], check=True, timeout=10)
+    ns = Netns(name)
+    try:
+        ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"])
+        ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"])
+        ns.ip("link", "set", "lo", "up")
+        yield ns
+    finally:
+        try:
+            ns.kill_all()
+        finally:
+            subprocess.run(["ip", "netns", "del", name], timeout=10)
+
+
+def assert_kernel_ping_ok(r, count):
+    """The kernel's ping got every reply, none duplicated, every payload byte as sent."""
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert f"{count} packets transmitted, {count} received" in out, out
+    assert " 0% packet loss" in out, out
+    assert "wrong data byte" not in out, out
+    assert "DUP!" not in out, out
+
+
+__all__ = ["DpdkEcho", "assert_kernel_ping_ok", "eal_args", "netns2", "ping_bin", "require_dpdk",
+           "start_dpdk_echo", "unique"]
