@@ -1,5 +1,7 @@
 #include "api/runtime.hpp"
 
+#include <sys/random.h>
+
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -35,6 +37,10 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
     if (auto ok = options.validate(); !ok) return ok.err();
     std::unique_ptr<runtime> rt(new runtime());
     rt->_options = options;
+    // RFC 6528: the ISN secret is random per run, from the kernel's generator.
+    if (::getrandom(rt->_options.stack.secret.data(), rt->_options.stack.secret.size(), 0) !=
+        ssize_t(rt->_options.stack.secret.size()))
+        return make_error(errc::system, "getrandom failed: cannot seed TCP initial sequence numbers");
     if (options.backend == "tap") {
         tap_config tc;
         tc.name = options.tap;
@@ -66,7 +72,7 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
         dev = rt->_pcap.get();
         log().info("recording frames to {}", *options.pcap);
     }
-    auto st = stack::create(options.stack, *dev);
+    auto st = stack::create(rt->_options.stack, *dev);
     if (!st) return st.err();
     rt->_stack = std::move(st.value());
     // Started here, so that sockets opened before run() (joins, binds) see a real clock.

@@ -54,6 +54,9 @@ void stack::ipv4_input(packet&& frame, instant now) {
     case wire::ip_protocol::udp:
         udp_input(std::move(frame), ip, now);
         return;
+    case wire::ip_protocol::tcp:
+        tcp_input(std::move(frame), ip, now);
+        return;
     case wire::ip_protocol::igmp:
         igmp_input(std::move(frame), ip, now);
         return;

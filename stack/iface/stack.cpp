@@ -32,9 +32,29 @@ stack::stack(const stack_config& config, device& dev)
       _arp(config.arp),
       _udp(config.udp_sockets, config.udp_queue, config.multicast.memberships_per_socket),
       _igmp(config.multicast, seed_from(_mac)),
+      _tcp_callbacks(config.tcp.max_connections),
+      _tcp_generation(config.tcp.max_connections),
+      _tcp_dirty_flag(config.tcp.max_connections),
+      _tcp_timers(config.tcp.max_connections),
+      _tcp_index(config.tcp.max_connections),
+      _listeners(config.tcp.max_listeners),
+      _listener_index(config.tcp.max_listeners),
+      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit),
+      _isn(siphash_key::from_bytes(std::as_bytes(std::span(config.secret)))),
+      _wheel(instant{}),
       _icmp_tokens_milli(uint64_t(config.icmp_error_burst) * 1000),
       _rx(config.rx_burst),
-      _tx(config.tx_queue) {}
+      _tx(config.tx_queue) {
+    const size_t n = config.tcp.max_connections;
+    _tcbs.reserve(n);
+    _tcp_free.reserve(n);
+    _tcp_dirty.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        _tcbs.push_back(std::make_unique<tcp_connection>(_config.tcp, _stats.tcp));
+        _tcp_timers[i].slot = uint32_t(i);
+        _tcp_free.push_back(uint32_t(n - 1 - i));
+    }
+}
 
 stack::~stack() {
     // Frames still queued go out rather than vanish.
@@ -69,6 +89,7 @@ size_t stack::poll(instant now) {
         ethernet_input(std::move(frame), now);
     }
     run_timers(now);
+    tcp_flush_dirty(now);
     flush_tx();
     _in_poll = false;
     return n;
@@ -78,6 +99,14 @@ void stack::run_timers(instant now) {
     if (now >= _arp.next_deadline()) [[unlikely]] {
         _arp.on_timer(now, [&](ipv4_address ip) { send_arp_request(ip, mac_address::broadcast(), mac_address::zero()); });
     }
+    _wheel.expire(now, [&](timer& t) {
+        const uint32_t slot = static_cast<tcp_timer&>(t).slot;
+        tcp_connection& c = *_tcbs[slot];
+        if (!c.in_use()) return;
+        tcp_events ev = c.on_timer(now, _tcp_out);
+        tcp_drain(c, now);
+        tcp_after(slot, ev, now);
+    });
     if (now >= _igmp.next_deadline()) [[unlikely]]
         _igmp.on_timer(now, [&](const igmp_output& m) { send_igmp(m); });
     if (!_gateway_resolved && now >= _gateway_next_request) [[unlikely]] {
@@ -102,6 +131,7 @@ instant stack::next_deadline() const {
     instant t = _arp.next_deadline();
     if (_gateway_next_request < t) t = _gateway_next_request;
     if (_igmp.next_deadline() < t) t = _igmp.next_deadline();
+    if (_wheel.next_deadline() < t) t = _wheel.next_deadline();
     return t;
 }
 
@@ -163,6 +193,7 @@ std::string stack::stats_json() const {
     w.section("icmp", _stats.icmp);
     w.section("udp", _stats.udp);
     w.section("igmp", _igmp.stats());
+    w.section("tcp", _stats.tcp);
     w.section("tx", _stats.tx);
     return w.finish();
 }

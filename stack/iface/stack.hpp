@@ -22,7 +22,10 @@
 #include "stack/iface/counters.hpp"
 #include "stack/net/arp_cache.hpp"
 #include "stack/net/igmp_host.hpp"
+#include "stack/net/isn.hpp"
+#include "stack/net/tcp_connection.hpp"
 #include "stack/net/udp_table.hpp"
+#include "stack/core/timer_wheel.hpp"
 #include "stack/wire/arp.hpp"
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/ipv4.hpp"
@@ -41,6 +44,27 @@ struct echo_reply {
 /// Receives echo replies: a plain function and its context, no allocation, no virtual call.
 using echo_reply_handler = void (*)(void* context, const echo_reply& reply);
 
+/// A TCP connection's identity: its slot and the slot's generation (so a stale id never
+/// reaches a connection that reused the slot).
+using tcp_id = uint32_t;
+
+/// The application's callbacks for one TCP connection: plain functions and one context.
+struct tcp_callbacks {
+    void* context = nullptr; ///< passed to every callback
+    /// The connection reached ESTABLISHED (an active open; accepted ones start established).
+    void (*on_connected)(void* context, tcp_id id) = nullptr;
+    /// Bytes arrived: a view into the receive queue; return how many were consumed (the rest
+    /// is shown again, with what follows). An empty view means the peer finished sending (FIN).
+    size_t (*on_data)(void* context, tcp_id id, std::span<const std::byte> bytes) = nullptr;
+    /// Send space was freed.
+    void (*on_writable)(void* context, tcp_id id) = nullptr;
+    /// The connection ended; the id is invalid afterwards.
+    void (*on_closed)(void* context, tcp_id id, tcp_close_reason reason) = nullptr;
+};
+
+/// Receives connections a listener accepted: set their callbacks with `tcp_set_callbacks`.
+using tcp_accept_handler = void (*)(void* context, tcp_id id);
+
 /// Every counter of a stack, by layer.
 struct stack_stats {
     ethernet_stats ethernet; ///< Ethernet demultiplexing
@@ -48,6 +72,7 @@ struct stack_stats {
     ipv4_stats ipv4;         ///< IPv4
     icmp_stats icmp;         ///< ICMP
     udp_stats udp;           ///< UDP
+    tcp_stats tcp;           ///< TCP
     tx_stats tx;             ///< the transmit path
 };
 
@@ -119,6 +144,35 @@ public:
     /// A UDP socket's state (read-only).
     const udp_endpoint* udp_state(udp_id id) { return _udp.valid(id) ? &_udp.at(id) : nullptr; }
 
+    /// Listens on `port` with at most `backlog` half-open connections; accepted connections
+    /// go to `on_accept(context, id)`.
+    result<uint16_t> tcp_listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context);
+    /// Stops listening on `port` (connections already accepted stay).
+    void tcp_unlisten(uint16_t port);
+    /// Opens a connection to `dst:port` (SYN now); `callbacks` say what happens next.
+    result<tcp_id> tcp_connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
+                               instant now);
+    /// Sets the callbacks of a connection (accepted ones start with none).
+    errc tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks);
+    /// Queues up to `data.size()` bytes for sending; returns how many were taken (never blocks).
+    size_t tcp_send(tcp_id id, std::span<const std::byte> data, instant now);
+    /// Bytes `tcp_send` would take now.
+    size_t tcp_send_space(tcp_id id) const;
+    /// Closes our sending side (FIN after the queued data); receiving goes on (half-close).
+    errc tcp_shutdown(tcp_id id, instant now);
+    /// Closes the connection: FIN after queued data; `on_closed` comes when it is done.
+    errc tcp_close(tcp_id id, instant now) { return tcp_shutdown(id, now); }
+    /// Aborts the connection with a RST; `on_closed(aborted)` is called at once.
+    errc tcp_abort(tcp_id id, instant now);
+    /// Sets TCP_NODELAY (on by default: Nagle off).
+    errc tcp_set_nodelay(tcp_id id, bool nodelay);
+    /// Turns keepalive on or off for a connection.
+    errc tcp_set_keepalive(tcp_id id, bool on, instant now);
+    /// Aborts the connection when data stays unacknowledged for `d` (0: off).
+    errc tcp_set_user_timeout(tcp_id id, duration d);
+    /// A connection's control block (read-only), or null for a stale id.
+    const tcp_connection* tcp_state(tcp_id id) const;
+
     /// An empty frame with headroom for every header, or an empty handle (counted) when the
     /// device has no buffer.
     packet alloc_frame();
@@ -151,6 +205,20 @@ private:
     void udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     udp_endpoint* endpoint(udp_id id) { return _udp.valid(id) ? &_udp.at(id) : nullptr; }
     void igmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    void tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
+    void tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now);
+    void tcp_drain(const tcp_connection& c, instant now);
+    void tcp_after(uint32_t slot, const tcp_events& ev, instant now);
+    void tcp_rearm(uint32_t slot);
+    void tcp_deliver(uint32_t slot, instant now);
+    void tcp_release(uint32_t slot);
+    void tcp_mark_dirty(uint32_t slot);
+    void tcp_flush_dirty(instant now);
+    tcp_connection* tcp_find(tcp_id id);
+    result<uint32_t> tcp_allocate(const tcp_tuple& t);
+    static uint64_t tcp_key(ipv4_address remote, uint16_t remote_port, uint16_t local_port) {
+        return uint64_t(remote.value) << 32 | uint64_t(remote_port) << 16 | local_port;
+    }
     void send_igmp(const igmp_output& message);
     errc update_group(ipv4_address group, instant now);
     enum class membership : uint8_t { accepted, not_joined, source_filtered };
@@ -176,6 +244,39 @@ private:
     igmp_host _igmp;
     std::vector<mac_address> _multicast_macs; // the device filter as last set
     std::vector<ipv4_address> _group_sources; // scratch for update_group
+    /// A connection's wheel timer, which knows its slot.
+    struct tcp_timer : timer {
+        uint32_t slot = 0;
+    };
+    /// A listening port.
+    struct tcp_listener_slot {
+        bool in_use = false;
+        uint16_t port = 0;
+        size_t backlog = 0;
+        size_t half_open = 0;
+        tcp_accept_handler on_accept = nullptr;
+        void* context = nullptr;
+    };
+    struct key_hash {
+        uint64_t operator()(uint64_t k) const { return k; }
+    };
+    struct port_hash {
+        uint64_t operator()(uint16_t p) const { return p; }
+    };
+    std::vector<std::unique_ptr<tcp_connection>> _tcbs;  // every slot built at start
+    std::vector<tcp_callbacks> _tcp_callbacks;
+    std::vector<uint16_t> _tcp_generation;
+    std::vector<uint8_t> _tcp_dirty_flag;
+    std::vector<uint32_t> _tcp_dirty;
+    std::vector<uint32_t> _tcp_free;
+    std::vector<tcp_timer> _tcp_timers;
+    index_table<uint64_t, key_hash> _tcp_index;
+    std::vector<tcp_listener_slot> _listeners;
+    index_table<uint16_t, port_hash> _listener_index;
+    tcp_emit_queue _tcp_out;
+    isn_generator _isn;
+    timer_wheel _wheel;
+    uint16_t _next_tcp_port = 49152;
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
     instant _icmp_tokens_at;
     stack_stats _stats;

@@ -1,0 +1,428 @@
+/// TCP for the stack: demultiplexing by 4-tuple in one probe, listeners with bounded SYN
+/// backlogs, RST for segments that find no connection (RFC 9293 §3.10.7.1), frames built for
+/// what the control blocks (stack/net/tcp_connection) want sent, their timers on the wheel,
+/// and the application's callbacks. The protocol itself is in tcp_connection.
+
+#include <algorithm>
+#include <cstring>
+
+#include "stack/core/log.hpp"
+#include "stack/iface/stack.hpp"
+#include "stack/wire/tcp.hpp"
+
+namespace tachyon {
+
+namespace {
+
+constexpr uint32_t slot_bits = 20;
+constexpr uint32_t slot_mask = (1u << slot_bits) - 1;
+
+tcp_id make_id(uint32_t slot, uint16_t generation) { return uint32_t(generation) << slot_bits | slot; }
+
+} // namespace
+
+tcp_connection* stack::tcp_find(tcp_id id) {
+    const uint32_t slot = id & slot_mask;
+    if (slot >= _tcbs.size() || _tcp_generation[slot] != uint16_t(id >> slot_bits) || !_tcbs[slot]->in_use())
+        return nullptr;
+    return _tcbs[slot].get();
+}
+
+const tcp_connection* stack::tcp_state(tcp_id id) const {
+    return const_cast<stack*>(this)->tcp_find(id);
+}
+
+result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
+    if (_tcp_free.empty()) {
+        ++_stats.tcp.drop_table_full;
+        return make_error(errc::no_space, "all " + std::to_string(_tcbs.size()) + " TCP connections are in use");
+    }
+    const uint32_t slot = _tcp_free.back();
+    _tcp_free.pop_back();
+    (void)_tcp_index.insert(tcp_key(t.remote_address, t.remote_port, t.local_port), slot);
+    _tcp_callbacks[slot] = tcp_callbacks{};
+    return slot;
+}
+
+void stack::tcp_release(uint32_t slot) {
+    tcp_connection& c = *_tcbs[slot];
+    const tcp_tuple& t = c.tuple();
+    _tcp_index.erase(tcp_key(t.remote_address, t.remote_port, t.local_port));
+    _wheel.cancel(_tcp_timers[slot]);
+    ++_tcp_generation[slot];
+    _tcp_callbacks[slot] = tcp_callbacks{};
+    _tcp_free.push_back(slot);
+}
+
+void stack::tcp_rearm(uint32_t slot) {
+    const instant d = _tcbs[slot]->next_deadline();
+    if (d == instant::never()) _wheel.cancel(_tcp_timers[slot]);
+    else _wheel.arm(_tcp_timers[slot], d);
+}
+
+void stack::tcp_mark_dirty(uint32_t slot) {
+    if (_tcp_dirty_flag[slot]) return;
+    _tcp_dirty_flag[slot] = 1;
+    _tcp_dirty.push_back(slot);
+}
+
+void stack::tcp_flush_dirty(instant now) {
+    // The end of an iteration: what the callbacks queued leaves now, and ACKs not carried by
+    // a response go out on their own, so that a request and its answer cost two frames.
+    for (size_t i = 0; i < _tcp_dirty.size(); ++i) {
+        const uint32_t slot = _tcp_dirty[i];
+        _tcp_dirty_flag[slot] = 0;
+        tcp_connection& c = *_tcbs[slot];
+        if (!c.in_use()) continue;
+        c.output(now, _tcp_out);
+        tcp_drain(c, now);
+        tcp_rearm(slot);
+    }
+    _tcp_dirty.clear();
+}
+
+void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
+    wire::tcp_repr seg;
+    const bool verify = !_dev.capabilities().rx_l4_checksum;
+    switch (wire::tcp_repr::parse(frame.bytes(), ip.src, ip.dst, seg, verify)) {
+    case wire::wire_error::ok: break;
+    case wire::wire_error::bad_header_length: ++_stats.tcp.drop_bad_header_length; return;
+    case wire::wire_error::bad_checksum: ++_stats.tcp.drop_bad_checksum; return;
+    case wire::wire_error::bad_port: ++_stats.tcp.drop_bad_port; return;
+    case wire::wire_error::bad_option: ++_stats.tcp.drop_bad_option; return;
+    default: ++_stats.tcp.drop_truncated; return;
+    }
+    if (ip.dst != _config.address.address) [[unlikely]] {
+        // TCP is unicast only (RFC 1122 §4.2.3.10): a broadcast segment is not for us.
+        ++_stats.ipv4.drop_not_for_us;
+        return;
+    }
+    ++_stats.tcp.rx_segments;
+    frame.trim_front(seg.header_len);
+    const uint32_t payload_len = uint32_t(frame.size());
+    uint32_t slot = _tcp_index.find(tcp_key(ip.src, seg.src_port, seg.dst_port));
+    if (slot != decltype(_tcp_index)::npos) [[likely]] {
+        tcp_connection& c = *_tcbs[slot];
+        // RFC 6191: a new SYN for a connection in TIME-WAIT, beyond what the old one used, may
+        // take the 4-tuple over (frequent reconnects from the same port).
+        if (c.state() == tcp_state::time_wait && seg.has(wire::tcp_flags::syn) && !seg.has(wire::tcp_flags::ack) &&
+            seg.seq > c.rcv_nxt()) {
+            ++_stats.tcp.time_wait_reused;
+            (void)c.fail(tcp_close_reason::normal);
+            tcp_release(slot);
+            slot = decltype(_tcp_index)::npos;
+        } else {
+            tcp_events ev = c.on_segment(seg, std::move(frame), now, _tcp_out);
+            tcp_drain(c, now);
+            tcp_after(slot, ev, now);
+            return;
+        }
+    }
+    // No connection. A SYN may open one on a listener (RFC 9293 §3.10.7.2).
+    if (seg.flags == wire::tcp_flags::syn || seg.flags == (wire::tcp_flags::syn | wire::tcp_flags::ece | wire::tcp_flags::cwr)) {
+        const uint32_t l = _listener_index.find(seg.dst_port);
+        if (l != decltype(_listener_index)::npos) {
+            tcp_listener_slot& lst = _listeners[l];
+            if (lst.half_open >= lst.backlog) {
+                ++_stats.tcp.drop_syn_backlog_full; // silently: the peer retries (SYN flood defence)
+                return;
+            }
+            tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+            auto got = tcp_allocate(t);
+            if (!got) return;
+            slot = *got;
+            tcp_connection& c = *_tcbs[slot];
+            const uint16_t mss = uint16_t(_dev.capabilities().mtu - 40);
+            c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss,
+                           now, _tcp_out);
+            c.listener = int32_t(l);
+            ++lst.half_open;
+            tcp_drain(c, now);
+            tcp_rearm(slot);
+            return;
+        }
+    }
+    ++_stats.tcp.drop_no_connection;
+    tcp_reply_reset(seg, ip, payload_len, now);
+}
+
+void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now) {
+    // RFC 9293 §3.10.7.1: never answer a RST; for an ACK, <SEQ=SEG.ACK><CTL=RST>; otherwise
+    // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    if (seg.has(wire::tcp_flags::rst)) return;
+    wire::tcp_repr rst;
+    rst.src_port = seg.dst_port;
+    rst.dst_port = seg.src_port;
+    if (seg.has(wire::tcp_flags::ack)) {
+        rst.seq = seg.ack;
+        rst.flags = wire::tcp_flags::rst;
+    } else {
+        rst.ack = seg.seq + seg.segment_len(payload_len);
+        rst.flags = wire::tcp_flags::rst | wire::tcp_flags::ack;
+    }
+    packet frame = alloc_frame();
+    if (!frame) return;
+    std::byte* p = frame.append(rst.emitted_header_len());
+    rst.emit({p, rst.emitted_header_len()}, _config.address.address, ip.src, 0);
+    ++_stats.tcp.tx_resets;
+    ++_stats.tcp.tx_segments;
+    (void)ipv4_output(std::move(frame), ip.src, wire::ip_protocol::tcp, now);
+}
+
+void stack::tcp_drain(const tcp_connection& c, instant now) {
+    const tcp_tuple& t = c.tuple();
+    const auto mode = _dev.capabilities().tx_l4_checksum ? wire::tcp_checksum_mode::offload : wire::tcp_checksum_mode::full;
+    for (const tcp_segment_out& s : _tcp_out.segments()) {
+        wire::tcp_repr h;
+        h.src_port = t.local_port;
+        h.dst_port = t.remote_port;
+        h.seq = s.seq;
+        h.ack = s.ack;
+        h.flags = s.flags;
+        h.window = s.window;
+        h.options = s.options;
+        const size_t hlen = h.emitted_header_len();
+        packet frame;
+        if (s.data != nullptr) {
+            packet& held = *s.data;
+            if (!held.shared()) [[likely]] {
+                // The send queue's own buffer: headers go in front of the payload, and the
+                // device gets a reference; the queue keeps the frame for retransmission.
+                held.reset_frame(s.payload_offset - hlen, hlen + s.payload_len);
+                frame = held.share();
+            } else {
+                // The device still holds the last transmission: copy this one.
+                ++_stats.tcp.retransmit_copies;
+                frame = alloc_frame();
+                if (!frame) continue;
+                std::byte* p = frame.append(hlen + s.payload_len);
+                if (p == nullptr) continue;
+                std::memcpy(p + hlen, held.descriptor()->base + s.payload_offset, s.payload_len);
+            }
+        } else {
+            frame = alloc_frame();
+            if (!frame) continue;
+            if (frame.append(hlen) == nullptr) continue;
+        }
+        h.emit(frame.bytes(), _config.address.address, t.remote_address, s.payload_len, mode);
+        ++_stats.tcp.tx_segments;
+        (void)ipv4_output(std::move(frame), t.remote_address, wire::ip_protocol::tcp, now);
+    }
+    _tcp_out.clear();
+}
+
+void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
+    tcp_connection& c = *_tcbs[slot];
+    const tcp_id id = make_id(slot, _tcp_generation[slot]);
+    if (ev.connected && c.listener >= 0) {
+        tcp_listener_slot& lst = _listeners[size_t(c.listener)];
+        if (lst.half_open > 0) --lst.half_open;
+        c.listener = -1;
+        if (lst.in_use && lst.on_accept != nullptr) lst.on_accept(lst.context, id);
+    } else if (ev.connected) {
+        const tcp_callbacks& cb = _tcp_callbacks[slot];
+        if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
+    }
+    if (ev.readable && c.in_use()) tcp_deliver(slot, now);
+    if (ev.eof && c.in_use()) {
+        const tcp_callbacks& cb = _tcp_callbacks[slot];
+        if (cb.on_data != nullptr) (void)cb.on_data(cb.context, id, {});
+    }
+    if (ev.writable && c.in_use()) {
+        const tcp_callbacks& cb = _tcp_callbacks[slot];
+        if (cb.on_writable != nullptr) cb.on_writable(cb.context, id);
+    }
+    if (ev.closed) {
+        if (c.listener >= 0) {
+            tcp_listener_slot& lst = _listeners[size_t(c.listener)];
+            if (lst.half_open > 0) --lst.half_open;
+        }
+        const tcp_callbacks cb = _tcp_callbacks[slot];
+        _tcp_callbacks[slot] = tcp_callbacks{};
+        if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, ev.reason);
+    }
+    if (!c.in_use()) {
+        tcp_release(slot);
+        return;
+    }
+    // Sends made in the callbacks, and the ACK, leave with the iteration's flush (or now,
+    // when called from outside poll).
+    tcp_mark_dirty(slot);
+    if (!_in_poll) {
+        tcp_flush_dirty(now);
+        flush_tx();
+    } else {
+        tcp_rearm(slot);
+    }
+}
+
+void stack::tcp_deliver(uint32_t slot, instant now) {
+    tcp_connection& c = *_tcbs[slot];
+    const tcp_id id = make_id(slot, _tcp_generation[slot]);
+    for (;;) {
+        const tcp_callbacks& cb = _tcp_callbacks[slot];
+        if (cb.on_data == nullptr || !c.in_use()) return;
+        std::span<const std::byte> bytes = c.readable();
+        if (bytes.empty()) return;
+        const size_t n = cb.on_data(cb.context, id, bytes);
+        if (n == 0 || !c.in_use()) return;
+        c.consume(std::min(n, bytes.size()), now, _tcp_out);
+    }
+}
+
+result<uint16_t> stack::tcp_listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context) {
+    if (port == 0 || backlog == 0 || on_accept == nullptr)
+        return make_error(errc::invalid_argument, "listen needs a port, a backlog and an accept handler");
+    if (_listener_index.find(port) != decltype(_listener_index)::npos)
+        return make_error(errc::in_use, "TCP port " + std::to_string(port) + " is already listening");
+    auto it = std::find_if(_listeners.begin(), _listeners.end(), [](const tcp_listener_slot& l) { return !l.in_use; });
+    if (it == _listeners.end())
+        return make_error(errc::no_space, "all " + std::to_string(_listeners.size()) + " TCP listeners are in use");
+    *it = tcp_listener_slot{true, port, std::min(backlog, _config.tcp.syn_backlog), 0, on_accept, context};
+    (void)_listener_index.insert(port, uint32_t(it - _listeners.begin()));
+    return port;
+}
+
+void stack::tcp_unlisten(uint16_t port) {
+    const uint32_t l = _listener_index.find(port);
+    if (l == decltype(_listener_index)::npos) return;
+    _listener_index.erase(port);
+    _listeners[l].in_use = false;
+    _listeners[l].on_accept = nullptr;
+}
+
+result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
+                                  instant now) {
+    if (port == 0 || dst.is_any() || dst.is_multicast() || dst.is_broadcast())
+        return make_error(errc::invalid_argument, "connect needs a unicast address and a port");
+    // RFC 6335 §6 ephemeral ports, skipping 4-tuples still in use, TIME-WAIT included: an
+    // active open never reuses a tuple whose old segments may still be in flight.
+    uint16_t local = 0;
+    for (uint32_t tries = 0; tries < 16384 && local == 0; ++tries) {
+        const uint16_t candidate = _next_tcp_port;
+        _next_tcp_port = _next_tcp_port == 65535 ? 49152 : uint16_t(_next_tcp_port + 1);
+        if (_tcp_index.find(tcp_key(dst, port, candidate)) == decltype(_tcp_index)::npos &&
+            _listener_index.find(candidate) == decltype(_listener_index)::npos)
+            local = candidate;
+    }
+    if (local == 0) return make_error(errc::no_space, "no ephemeral port free for " + dst.to_string());
+    tcp_tuple t{_config.address.address, local, dst, port};
+    auto got = tcp_allocate(t);
+    if (!got) return got.err();
+    const uint32_t slot = *got;
+    _tcp_callbacks[slot] = callbacks;
+    tcp_connection& c = *_tcbs[slot];
+    const uint16_t mss = uint16_t(_dev.capabilities().mtu - 40);
+    c.open_active(t, _isn.isn(now, t.local_address, local, dst, port), mss, now, timeout, _tcp_out);
+    tcp_drain(c, now);
+    tcp_rearm(slot);
+    if (!_in_poll) flush_tx();
+    return make_id(slot, _tcp_generation[slot]);
+}
+
+errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    const uint32_t slot = id & slot_mask;
+    _tcp_callbacks[slot] = callbacks;
+    // Data that arrived with the handshake waits for the reader that was just set.
+    if (c->received_bytes() > 0 && callbacks.on_data != nullptr) tcp_deliver(slot, _now);
+    return errc::ok;
+}
+
+size_t stack::tcp_send_space(tcp_id id) const {
+    const tcp_connection* c = tcp_state(id);
+    return c == nullptr ? 0 : c->send_space();
+}
+
+size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) [[unlikely]]
+        return 0;
+    const uint32_t slot = id & slot_mask;
+    size_t todo = std::min(data.size(), c->send_space());
+    size_t done = 0;
+    while (done < todo) {
+        // Fill the last unsent segment first, then new frames of one MSS each: the one copy
+        // of the send path, from the application's bytes into the frame.
+        if (packet* tail = c->send_tail()) {
+            const size_t room = std::min(c->send_tail_room(), todo - done);
+            if (room > 0) {
+                std::memcpy(tail->append(room), data.data() + done, room);
+                c->extend_tail(room);
+                done += room;
+                continue;
+            }
+        }
+        packet frame = alloc_frame();
+        if (!frame) [[unlikely]]
+            break;
+        const size_t n = std::min({todo - done, size_t(c->send_mss()), frame.tailroom()});
+        std::memcpy(frame.append(n), data.data() + done, n);
+        c->push_send(std::move(frame));
+        done += n;
+    }
+    if (done > 0) {
+        tcp_mark_dirty(slot);
+        if (!_in_poll) {
+            tcp_flush_dirty(now);
+            flush_tx();
+        }
+    }
+    return done;
+}
+
+errc stack::tcp_shutdown(tcp_id id, instant now) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    c->close(now, _tcp_out);
+    const uint32_t slot = id & slot_mask;
+    if (!c->in_use()) {
+        // Closed before the handshake finished: nothing to tell the peer.
+        const tcp_callbacks cb = _tcp_callbacks[slot];
+        tcp_release(slot);
+        if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, tcp_close_reason::normal);
+        return errc::ok;
+    }
+    tcp_mark_dirty(slot);
+    if (!_in_poll) {
+        tcp_flush_dirty(now);
+        flush_tx();
+    }
+    return errc::ok;
+}
+
+errc stack::tcp_abort(tcp_id id, instant now) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    const uint32_t slot = id & slot_mask;
+    tcp_events ev = c->abort(_tcp_out);
+    tcp_drain(*c, now);
+    tcp_after(slot, ev, now);
+    if (!_in_poll) flush_tx();
+    return errc::ok;
+}
+
+errc stack::tcp_set_nodelay(tcp_id id, bool nodelay) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    c->set_nodelay(nodelay);
+    return errc::ok;
+}
+
+errc stack::tcp_set_keepalive(tcp_id id, bool on, instant now) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    c->set_keepalive(on, now);
+    tcp_rearm(id & slot_mask);
+    return errc::ok;
+}
+
+errc stack::tcp_set_user_timeout(tcp_id id, duration d) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    c->set_user_timeout(d);
+    return errc::ok;
+}
+
+} // namespace tachyon

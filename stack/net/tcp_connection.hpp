@@ -1,0 +1,340 @@
+#pragma once
+/// One TCP connection: the transmission control block of RFC 9293 and the algorithms around
+/// it. Sans-IO: segments come in parsed, with `now`; what the connection wants sent goes into a
+/// `tcp_emit_queue` as descriptors that the stack turns into frames. Read RFC 9293 §3.3.2 (the
+/// state machine) and §3.10.7 (SEGMENT ARRIVES) first: `on_segment` follows its steps in order.
+///
+/// Companions: RFC 6298 (retransmission timer, rtt_estimator.hpp), RFC 5681 and RFC 6582
+/// (congestion control, fast retransmit, NewReno), RFC 7323 (window scale, timestamps, PAWS),
+/// RFC 2018 (SACK: this side sends SACK blocks for what it holds out of order), RFC 5961
+/// (challenge ACKs), RFC 1122 §4.2.3.6 (keepalive), §4.2.2.17 (zero-window probes).
+///
+/// Buffers: the send queue holds frames of application data, one segment each, at a fixed
+/// place in the buffer; a (re)transmission writes headers in front of the payload and sends a
+/// reference, so retransmission copies nothing while the device has let go of the frame. The
+/// receive queue holds received frames trimmed to their payload: the application reads them
+/// in place.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "stack/buf/packet.hpp"
+#include "stack/buf/packet_ring.hpp"
+#include "stack/core/addr.hpp"
+#include "stack/core/config.hpp"
+#include "stack/core/time.hpp"
+#include "stack/net/rtt_estimator.hpp"
+#include "stack/net/tcp_stats.hpp"
+#include "stack/wire/seq.hpp"
+#include "stack/wire/tcp.hpp"
+
+namespace tachyon {
+
+using wire::seq32;
+
+/// RFC 9293 §3.3.2 connection states.
+enum class tcp_state : uint8_t {
+    closed,
+    listen,
+    syn_sent,
+    syn_received,
+    established,
+    fin_wait_1,
+    fin_wait_2,
+    close_wait,
+    closing,
+    last_ack,
+    time_wait,
+};
+
+/// The RFC name of a state.
+const char* to_string(tcp_state s);
+
+/// Why a connection ended.
+enum class tcp_close_reason : uint8_t {
+    none,        ///< still open
+    normal,      ///< FINs exchanged
+    reset,       ///< the peer sent RST (connection refused, when connecting)
+    timeout,     ///< retransmissions, keepalive or the connect timeout ran out
+    unreachable, ///< the peer could not be reached (ARP failed, ICMP unreachable)
+    aborted,     ///< this side aborted (RST sent)
+};
+
+/// The name of a close reason.
+const char* to_string(tcp_close_reason r);
+
+/// A segment a connection wants sent. `data` (when not null) is a send-queue frame whose
+/// payload sits at [payload_offset, payload_offset + payload_len) of its buffer's room.
+struct tcp_segment_out {
+    uint8_t flags = 0;             ///< control bits
+    seq32 seq;                     ///< SEG.SEQ
+    seq32 ack;                     ///< SEG.ACK
+    uint16_t window = 0;           ///< the window field, already scaled down
+    wire::tcp_options options;     ///< options to write
+    packet* data = nullptr;        ///< the frame holding the payload, or null (its layout is the sender's to set)
+    uint32_t payload_offset = 0;   ///< where the payload starts in `data`'s room
+    uint32_t payload_len = 0;      ///< payload bytes
+};
+
+/// Where connections put the segments they want sent; the stack drains it after each call.
+class tcp_emit_queue {
+public:
+    /// A queue for up to `capacity` segments per call; at most `challenge_limit` RFC 5961
+    /// challenge ACKs a second (§7) across every connection that uses it.
+    tcp_emit_queue(size_t capacity, uint32_t challenge_limit) : _challenge_limit(challenge_limit) {
+        _q.reserve(capacity);
+    }
+    /// True when one more challenge ACK may go out in the current second (RFC 5961 §7).
+    bool challenge_allowed(instant now) {
+        if (now - _challenge_window >= duration::s(1)) {
+            _challenge_window = now;
+            _challenges = 0;
+        }
+        return _challenges++ < _challenge_limit;
+    }
+    /// Adds a segment.
+    void push(const tcp_segment_out& s) {
+        if (_q.size() < _q.capacity()) [[likely]]
+            _q.push_back(s);
+    }
+    /// The segments queued.
+    std::span<const tcp_segment_out> segments() const { return _q; }
+    /// True when no more segments fit until the stack drains the queue.
+    bool full() const { return _q.size() == _q.capacity(); }
+    /// Forgets them (after sending).
+    void clear() { _q.clear(); }
+
+private:
+    std::vector<tcp_segment_out> _q;
+    uint32_t _challenge_limit;
+    uint32_t _challenges = 0;
+    instant _challenge_window;
+};
+
+/// What happened to a connection in one call, for the stack to tell the application.
+struct tcp_events {
+    bool connected = false; ///< it reached ESTABLISHED
+    bool readable = false;  ///< new data waits in the receive queue
+    bool eof = false;       ///< the peer sent FIN (no more data will come)
+    bool writable = false;  ///< send space was freed
+    bool closed = false;    ///< the connection ended for the application (see `reason`); the slot is
+                            ///< free once `state()` is CLOSED (TIME_WAIT keeps it a while)
+    tcp_close_reason reason = tcp_close_reason::none; ///< why it ended
+
+    /// Merges the events of another call.
+    void merge(const tcp_events& o) {
+        connected |= o.connected;
+        readable |= o.readable;
+        eof |= o.eof;
+        writable |= o.writable;
+        if (o.closed) {
+            closed = true;
+            reason = o.reason;
+        }
+    }
+};
+
+/// The identity of a connection: our port, the peer's address and port (one local address).
+struct tcp_tuple {
+    ipv4_address local_address; ///< our address
+    uint16_t local_port = 0;     ///< our port
+    ipv4_address remote_address; ///< the peer's address
+    uint16_t remote_port = 0;    ///< the peer's port
+};
+
+/// One TCP connection's state and algorithms.
+class tcp_connection {
+public:
+    /// A closed connection whose queues are sized from `settings` (allocated here, once).
+    tcp_connection(const tcp_settings& settings, tcp_stats& stats);
+
+    /// Active open (RFC 9293 §3.10.1): sends SYN, enters SYN-SENT.
+    void open_active(const tcp_tuple& t, seq32 iss, uint16_t local_mss, instant now, duration timeout,
+                     tcp_emit_queue& out);
+    /// Passive open from a listener for `syn` (RFC 9293 §3.10.7.2): sends SYN-ACK, enters
+    /// SYN-RECEIVED.
+    void open_passive(const tcp_tuple& t, const wire::tcp_repr& syn, seq32 iss, uint16_t local_mss, instant now,
+                      tcp_emit_queue& out);
+
+    /// SEGMENT ARRIVES (RFC 9293 §3.10.7.3-4). `payload` is the frame trimmed to the segment's
+    /// payload (it may be kept, zero-copy, in the receive queue).
+    tcp_events on_segment(const wire::tcp_repr& seg, packet&& payload, instant now, tcp_emit_queue& out);
+    /// Sends what may be sent now: new data within the windows, FIN, a pending ACK.
+    void output(instant now, tcp_emit_queue& out);
+    /// Runs the timers due at `now` (retransmission, persist, delayed ACK, keepalive, TIME_WAIT).
+    tcp_events on_timer(instant now, tcp_emit_queue& out);
+    /// When `on_timer` next has work.
+    instant next_deadline() const;
+
+    /// Bytes the application may still queue for sending.
+    size_t send_space() const;
+    /// The last queued frame if its payload can grow (to fill it before taking a new one).
+    packet* send_tail();
+    /// Room left in `send_tail()` for payload.
+    size_t send_tail_room() const;
+    /// Grows the tail frame's payload by `n` bytes the caller has just written after it.
+    void extend_tail(size_t n);
+    /// Queues a new frame whose payload (its whole current content) is application data; its
+    /// headroom must hold the headers. The frame may be grown later through `send_tail`.
+    void push_send(packet&& frame);
+    /// The largest payload of one segment (the effective send MSS).
+    uint32_t send_mss() const { return _snd_mss; }
+
+    /// The bytes waiting at the head of the receive queue (one frame's worth, contiguous).
+    std::span<const std::byte> readable() const;
+    /// Marks `n` bytes of `readable()` as taken by the application; may queue a window update.
+    void consume(size_t n, instant now, tcp_emit_queue& out);
+    /// Bytes held in the receive queue.
+    size_t received_bytes() const { return _rx_bytes; }
+
+    /// CLOSE (RFC 9293 §3.10.4): FIN after the queued data. Further sends are refused.
+    void close(instant now, tcp_emit_queue& out);
+    /// ABORT (RFC 9293 §3.10.5): RST now, everything dropped.
+    tcp_events abort(tcp_emit_queue& out);
+    /// Ends the connection because the peer is unreachable (ARP gave up, ICMP).
+    tcp_events fail(tcp_close_reason reason);
+    /// Sets RFC 896 Nagle on or off.
+    void set_nodelay(bool nodelay) { _nagle = !nodelay; }
+    /// Sets RFC 1122 keepalive on or off (timings from the settings).
+    void set_keepalive(bool on, instant now);
+    /// Aborts when data stays unacknowledged this long (RFC 9293 §3.8.3 user timeout; 0: off).
+    void set_user_timeout(duration d) { _user_timeout = d; }
+
+    /// The state.
+    tcp_state state() const { return _state; }
+    /// The 4-tuple.
+    const tcp_tuple& tuple() const { return _tuple; }
+    /// True in every state but CLOSED.
+    bool in_use() const { return _state != tcp_state::closed; }
+    /// True once the application closed its side (no more sends).
+    bool send_closed() const { return _fin_queued; }
+    /// The round-trip estimator (for tools and tests).
+    const rtt_estimator& rtt() const { return _rtt; }
+    /// The congestion window in bytes.
+    uint32_t cwnd() const { return _cwnd; }
+    /// SND.UNA.
+    seq32 snd_una() const { return _snd_una; }
+    /// SND.NXT.
+    seq32 snd_nxt() const { return _snd_nxt; }
+    /// RCV.NXT.
+    seq32 rcv_nxt() const { return _rcv_nxt; }
+    /// SND.WND in bytes (scaled).
+    uint32_t snd_wnd() const { return _snd_wnd; }
+    /// Segments held out of order.
+    size_t out_of_order_count() const { return _ooo_count; }
+    /// Which listener made it (index), or -1 for an active open.
+    int32_t listener = -1;
+    /// The application's handle for callbacks (the stack's, opaque here).
+    uint32_t user_slot = 0;
+
+private:
+    struct tx_entry {
+        packet frame;                 // headers are written in front of the payload when sent
+        seq32 seq;                    // sequence number of the first payload byte
+        uint32_t offset = 0;          // payload start within the buffer's room
+        uint32_t len = 0;             // payload bytes
+        instant sent_at;              // first transmission (RTT sample, Karn's rule)
+        uint8_t transmissions = 0;    // 0: not sent yet
+    };
+    struct ooo_entry {
+        seq32 seq;
+        packet frame; // trimmed to the payload
+    };
+
+    void reset_state();
+    void enter(tcp_state s) { _state = s; }
+    tcp_events finish(tcp_close_reason reason);
+    tcp_events enter_time_wait(instant now);
+    bool synchronized() const;
+    tx_entry& tx_at(size_t i) { return _tx[(_tx_head + i) % _tx.size()]; }
+    void negotiate(const wire::tcp_options& o, uint16_t local_mss);
+    uint16_t window_field(bool syn) const;
+    uint32_t receive_window() const;
+    wire::tcp_options segment_options(bool syn, instant now) const;
+    void send_control(uint8_t flags, seq32 seq, instant now, tcp_emit_queue& out);
+    void send_ack(instant now, tcp_emit_queue& out);
+    void send_challenge_ack(instant now, tcp_emit_queue& out);
+    void send_entry(tx_entry& e, instant now, tcp_emit_queue& out);
+    void send_rst(seq32 seq, tcp_emit_queue& out);
+    bool process_ack(const wire::tcp_repr& seg, uint32_t seg_len, instant now, tcp_emit_queue& out, tcp_events& ev);
+    void take_acked(seq32 ack, instant now, tcp_events& ev);
+    void on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out);
+    void on_dup_ack(instant now, tcp_emit_queue& out);
+    void retransmit_head(instant now, tcp_emit_queue& out);
+    void receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev);
+    void append_in_order(packet&& payload);
+    void store_out_of_order(seq32 seq, packet&& payload);
+    void pull_out_of_order();
+    void fill_sack(wire::tcp_options& o) const;
+    void arm_rto(instant now) { _rto_at = now + _rtt.rto(); }
+    uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
+    static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); } // RFC 7323 §5.4: 1 ms
+
+    const tcp_settings& _settings;
+    tcp_stats& _stats;
+    tcp_state _state = tcp_state::closed;
+    tcp_tuple _tuple;
+
+    // Send sequence variables (RFC 9293 §3.3.1).
+    seq32 _iss, _snd_una, _snd_nxt, _snd_wl1, _snd_wl2;
+    uint32_t _snd_wnd = 0;
+    uint32_t _max_snd_wnd = 0;       // RFC 5961 §5.2 MAX.SND.WND
+    uint8_t _snd_wscale = 0;         // shift applied to the peer's window (RFC 7323 §2.3)
+    uint32_t _snd_mss = 536;         // RFC 9293 §3.7.1 default; payload bytes of a full segment
+    uint32_t _segment_budget = 536;  // payload plus options of one segment
+    // Receive sequence variables.
+    seq32 _irs, _rcv_nxt, _rcv_adv;  // _rcv_adv: the right edge we advertised (never moves left)
+    uint8_t _rcv_wscale = 0;
+    bool _wscale_ok = false, _ts_ok = false, _sack_ok = false;
+    uint32_t _ts_recent = 0;         // RFC 7323 §4.3 TS.Recent
+    seq32 _last_ack_sent;
+
+    // Congestion control (RFC 5681, RFC 6582).
+    uint32_t _cwnd = 0, _ssthresh = 0;
+    uint32_t _dup_acks = 0;
+    seq32 _recover;
+    bool _in_recovery = false;
+    rtt_estimator _rtt;
+
+    // Send queue: entries [0, _tx_sent) are in flight, the rest unsent.
+    std::vector<tx_entry> _tx;       // ring storage
+    size_t _tx_head = 0, _tx_count = 0, _tx_sent = 0;
+    size_t _tx_bytes = 0;            // payload bytes queued (sent or not)
+    bool _fin_queued = false, _fin_sent = false;
+    seq32 _fin_seq;
+
+    // Receive queue and out-of-order segments.
+    packet_ring _rx;
+    size_t _rx_bytes = 0;
+    std::vector<ooo_entry> _ooo;     // sorted by seq; `_ooo_count` used
+    size_t _ooo_count = 0;
+    size_t _ooo_bytes = 0;
+    seq32 _last_ooo_seq;
+    bool _fin_received = false;
+
+    // Timers: deadlines in state (instant::never() when off).
+    instant _rto_at = instant::never();
+    instant _persist_at = instant::never();
+    instant _delack_at = instant::never();
+    instant _keepalive_at = instant::never();
+    instant _time_wait_at = instant::never();
+    instant _connect_deadline = instant::never();
+    instant _last_received;
+    duration _persist_backoff{};
+    duration _user_timeout{};
+    unsigned _keepalive_sent = 0;
+    unsigned _syn_transmissions = 0;
+    bool _ack_pending = false;
+    bool _nagle = false;
+    bool _keepalive = false;
+    bool _ack_now = false;
+    bool _notified = false;          // the application was told the connection ended
+    uint32_t _segments_since_ack = 0;
+    uint16_t _local_mss = 536;
+    seq32 _snd_max;                  // the highest sequence number sent (go-back-N keeps it)
+    seq32 _tx_end;                   // the sequence number after the last queued byte
+    instant _syn_sent_at;
+};
+
+} // namespace tachyon

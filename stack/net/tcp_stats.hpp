@@ -1,0 +1,52 @@
+#pragma once
+/// TCP counters, kept per stack and incremented by the control blocks and the stack's TCP glue.
+
+#include "stack/core/stats.hpp"
+
+namespace tachyon {
+
+#define TACHYON_TCP_COUNTERS(X)                                                                       \
+    X(rx_segments)             /* segments that passed validation */                                  \
+    X(tx_segments)             /* segments sent */                                                    \
+    X(active_opens)            /* connect() calls that sent a SYN */                                  \
+    X(passive_opens)           /* SYNs accepted by a listener */                                      \
+    X(established)             /* connections that reached ESTABLISHED */                             \
+    X(closed_normal)           /* connections closed by FIN exchange */                               \
+    X(closed_reset)            /* connections reset by the peer */                                    \
+    X(closed_timeout)          /* connections given up (retransmissions, keepalive, connect) */      \
+    X(closed_aborted)          /* connections aborted by the application (RST sent) */               \
+    X(retransmits)             /* segments retransmitted on timeout */                                \
+    X(fast_retransmits)        /* segments retransmitted on three duplicate ACKs (RFC 5681 §3.2) */  \
+    X(rto_expirations)         /* retransmission timeouts */                                          \
+    X(dup_acks)                /* duplicate ACKs received */                                          \
+    X(out_of_order)            /* segments kept beyond a gap */                                       \
+    X(challenge_acks)          /* RFC 5961 challenge ACKs sent */                                     \
+    X(tx_resets)               /* RSTs sent */                                                        \
+    X(time_wait_reused)        /* TIME_WAIT connections taken over by a new SYN (RFC 6191) */         \
+    X(window_probes)           /* zero-window probes sent (persist timer) */                          \
+    X(keepalive_probes)        /* keepalive probes sent */                                            \
+    X(retransmit_copies)       /* retransmissions that had to copy (the device still held the frame) */ \
+    X(drop_truncated)          /* shorter than 20 bytes */                                            \
+    X(drop_bad_header_length)  /* data offset below 5 or past the segment */                          \
+    X(drop_bad_checksum)       /* checksum wrong */                                                   \
+    X(drop_bad_port)           /* a port of 0 */                                                      \
+    X(drop_bad_option)         /* option lengths that overrun or are wrong */                         \
+    X(drop_no_connection)      /* no connection or listener: answered with RST (RFC 9293 §3.10.7.1) */ \
+    X(drop_not_acceptable)     /* outside the receive window (RFC 9293 §3.10.7.4) */                  \
+    X(drop_paws)               /* an old timestamp: PAWS (RFC 7323 §5) */                             \
+    X(drop_bad_ack)            /* an ACK for data never sent, or too old (RFC 5961 §5) */             \
+    X(drop_rst_out_of_window)  /* a RST whose sequence number is out of window (RFC 5961 §3) */       \
+    X(drop_syn_in_window)      /* a SYN on a synchronized connection (RFC 5961 §4) */                 \
+    X(drop_no_ack)             /* a segment without ACK on a synchronized connection */               \
+    X(drop_syn_backlog_full)   /* a SYN refused: the listener's backlog is full */                    \
+    X(drop_table_full)         /* a SYN or connect refused: the connection table is full */           \
+    X(drop_out_of_order_full)  /* a segment beyond a gap with no room to keep it */                   \
+    X(drop_after_close)        /* data arriving after our side closed for reading */                  \
+    X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */
+
+/// TCP counters.
+struct tcp_stats {
+    TACHYON_COUNTERS(TACHYON_TCP_COUNTERS)
+};
+
+} // namespace tachyon
