@@ -52,7 +52,7 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
 
 errc stack::send_echo_request(ipv4_address dst, uint16_t identifier, uint16_t sequence,
                               std::span<const std::byte> data, instant now) {
-    if (wire::ipv4_repr::min_header_len + wire::icmp_repr::header_len + data.size() > _dev.capabilities().mtu)
+    if (wire::ipv4_repr::min_header_len + wire::icmp_repr::header_len + data.size() > _caps.mtu)
         return errc::invalid_argument; // no fragmentation: the echo must fit the MTU
     packet frame = alloc_frame();
     if (!frame) [[unlikely]]

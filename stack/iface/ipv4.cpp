@@ -15,7 +15,7 @@ bool stack::is_our_destination(ipv4_address dst) const {
 
 void stack::ipv4_input(packet&& frame, instant now) {
     wire::ipv4_repr ip;
-    const bool verify = !_dev.capabilities().rx_ipv4_checksum;
+    const bool verify = !_caps.rx_ipv4_checksum;
     switch (wire::ipv4_repr::parse(frame.bytes(), ip, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_version: ++_stats.ipv4.drop_bad_version; return;
@@ -80,7 +80,7 @@ errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, inst
         ++_stats.ipv4.drop_no_headroom;
         return errc::no_buffer;
     }
-    ip.emit({h, wire::ipv4_repr::min_header_len}, !_dev.capabilities().tx_ipv4_checksum);
+    ip.emit({h, wire::ipv4_repr::min_header_len}, !_caps.tx_ipv4_checksum);
     ++_stats.ipv4.tx_packets;
 
     if (dst.is_broadcast() || (_config.address.prefix_len < 31 && dst == _config.address.directed_broadcast())) {

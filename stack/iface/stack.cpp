@@ -28,7 +28,8 @@ result<std::unique_ptr<stack>> stack::create(const stack_config& config, device&
 stack::stack(const stack_config& config, device& dev)
     : _config(config),
       _dev(dev),
-      _mac(config.mac ? *config.mac : dev.capabilities().mac),
+      _caps(dev.capabilities()),
+      _mac(config.mac ? *config.mac : _caps.mac),
       _arp(config.arp),
       _udp(config.udp_sockets, config.udp_queue, config.multicast.memberships_per_socket),
       _igmp(config.multicast, seed_from(_mac)),

@@ -238,6 +238,7 @@ private:
 
     stack_config _config;
     device& _dev;
+    device_caps _caps; // read once: no virtual call per packet
     mac_address _mac;
     arp_cache _arp;
     udp_table _udp;

@@ -83,7 +83,7 @@ void stack::tcp_flush_dirty(instant now) {
 
 void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::tcp_repr seg;
-    const bool verify = !_dev.capabilities().rx_l4_checksum;
+    const bool verify = !_caps.rx_l4_checksum;
     switch (wire::tcp_repr::parse(frame.bytes(), ip.src, ip.dst, seg, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_header_length: ++_stats.tcp.drop_bad_header_length; return;
@@ -132,7 +132,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             if (!got) return;
             slot = *got;
             tcp_connection& c = *_tcbs[slot];
-            const uint16_t mss = uint16_t(_dev.capabilities().mtu - 40);
+            const uint16_t mss = uint16_t(_caps.mtu - 40);
             c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss,
                            now, _tcp_out);
             c.listener = int32_t(l);
@@ -171,7 +171,7 @@ void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip
 
 void stack::tcp_drain(const tcp_connection& c, instant now) {
     const tcp_tuple& t = c.tuple();
-    const auto mode = _dev.capabilities().tx_l4_checksum ? wire::tcp_checksum_mode::offload : wire::tcp_checksum_mode::full;
+    const auto mode = _caps.tx_l4_checksum ? wire::tcp_checksum_mode::offload : wire::tcp_checksum_mode::full;
     for (const tcp_segment_out& s : _tcp_out.segments()) {
         wire::tcp_repr h;
         h.src_port = t.local_port;
@@ -312,7 +312,7 @@ result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_cal
     const uint32_t slot = *got;
     _tcp_callbacks[slot] = callbacks;
     tcp_connection& c = *_tcbs[slot];
-    const uint16_t mss = uint16_t(_dev.capabilities().mtu - 40);
+    const uint16_t mss = uint16_t(_caps.mtu - 40);
     c.open_active(t, _isn.isn(now, t.local_address, local, dst, port), mss, now, timeout, _tcp_out);
     tcp_drain(c, now);
     tcp_rearm(slot);

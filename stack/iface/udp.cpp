@@ -14,7 +14,7 @@ namespace tachyon {
 
 void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::udp_repr udp;
-    const bool verify = !_dev.capabilities().rx_l4_checksum;
+    const bool verify = !_caps.rx_l4_checksum;
     switch (wire::udp_repr::parse(frame.bytes(), ip.src, ip.dst, udp, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_total_length: ++_stats.udp.drop_bad_length; return;
@@ -170,14 +170,14 @@ errc stack::udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t
         if (errc r = _udp.bind(id, ipv4_address::any(), 0); r != errc::ok) return r;
     }
     const size_t len = frame.size() + wire::udp_repr::header_len;
-    if (wire::ipv4_repr::min_header_len + len > _dev.capabilities().mtu) [[unlikely]]
+    if (wire::ipv4_repr::min_header_len + len > _caps.mtu) [[unlikely]]
         return errc::invalid_argument; // no fragmentation: the datagram must fit the MTU
     std::byte* h = frame.prepend(wire::udp_repr::header_len);
     if (h == nullptr) [[unlikely]]
         return errc::no_buffer;
     wire::udp_repr udp{e.local_port, port, uint16_t(len), 0};
     udp.emit({h, len}, _config.address.address, dst,
-             _dev.capabilities().tx_l4_checksum ? wire::udp_checksum_mode::offload : wire::udp_checksum_mode::full);
+             _caps.tx_l4_checksum ? wire::udp_checksum_mode::offload : wire::udp_checksum_mode::full);
     ++_stats.udp.tx_datagrams;
     ++e.tx_datagrams;
     const uint8_t ttl = dst.is_multicast() ? (e.multicast_ttl != 0 ? e.multicast_ttl : _config.multicast.multicast_ttl)
@@ -186,7 +186,7 @@ errc stack::udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t
 }
 
 errc stack::udp_send_to(udp_id id, ipv4_address dst, uint16_t port, std::span<const std::byte> data, instant now) {
-    if (wire::ipv4_repr::min_header_len + wire::udp_repr::header_len + data.size() > _dev.capabilities().mtu)
+    if (wire::ipv4_repr::min_header_len + wire::udp_repr::header_len + data.size() > _caps.mtu)
         return errc::invalid_argument;
     packet frame = udp_frame(data.size());
     if (!frame) [[unlikely]]
