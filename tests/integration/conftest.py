@@ -12,6 +12,7 @@ Run as root with /usr/bin/python3 (Debian's scapy and pytest): ctest does that, 
 """
 
 import json
+import contextlib
 import os
 import re
 import secrets
@@ -158,10 +159,11 @@ class Netns:
                 pass
 
 
-@pytest.fixture
-def netns():
+@contextlib.contextmanager
+def fresh_netns():
     """A fresh network namespace with IPv6 off (so the kernel sends no IPv6 to the stack) and
-    loopback up. Always deleted at teardown, with everything started in it."""
+    loopback up. Always deleted on the way out, with everything started in it. Named with
+    NETNS_PREFIX, so the leftovers of a run killed outright are swept by the next one."""
     name = f"{NETNS_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
     subprocess.run(["ip", "netns", "add", name], check=True, timeout=10)
     ns = Netns(name)
@@ -175,6 +177,13 @@ def netns():
             ns.kill_all()
         finally:
             subprocess.run(["ip", "netns", "del", name], timeout=10)
+
+
+@pytest.fixture
+def netns():
+    """A fresh network namespace (see `fresh_netns`), deleted at teardown."""
+    with fresh_netns() as ns:
+        yield ns
 
 
 class Echo:

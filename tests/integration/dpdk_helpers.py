@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NETNS_PREFIX, Echo, Netns, unique
+from conftest import Echo, fresh_netns, unique
 
 EAL_BASE = "--no-huge -m 256 --no-pci --no-telemetry"
 
@@ -103,19 +103,8 @@ def start_dpdk_echo(require_dpdk, netns, echo_bin, tmp_path):
 def netns2():
     """A second namespace (the far end of a veth), deleted at teardown with what runs in it.
     Named like conftest's, so a run killed outright is cleaned up by the next one."""
-    name = f"{NETNS_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", name], check=True, timeout=10)
-    ns = Netns(name)
-    try:
-        ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"])
-        ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"])
-        ns.ip("link", "set", "lo", "up")
+    with fresh_netns() as ns:
         yield ns
-    finally:
-        try:
-            ns.kill_all()
-        finally:
-            subprocess.run(["ip", "netns", "del", name], timeout=10)
 
 
 def assert_kernel_ping_ok(r, count):

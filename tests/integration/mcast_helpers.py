@@ -22,11 +22,9 @@ big-endian CLOCK_REALTIME send time in ns, then byte i = (sequence + i) mod 256.
 
 import argparse
 import json
-import os
 import random
 import re
 import secrets
-import signal
 import socket
 import struct
 import subprocess
@@ -477,7 +475,7 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402
 
-from conftest import NETNS_PREFIX, Echo, Netns, unique  # noqa: E402
+from conftest import Echo, fresh_netns, unique  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -645,19 +643,8 @@ def start_mcast(netns, mcast_bin, tmp_path):
 def second_netns():
     """Another namespace (same naming as conftest's, so a killed run's leftovers are found),
     always deleted with what runs in it."""
-    name = f"{NETNS_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
-    subprocess.run(["ip", "netns", "add", name], check=True, timeout=10)
-    ns = Netns(name)
-    try:
-        ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"])
-        ns.run(["sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"])
-        ns.ip("link", "set", "lo", "up")
+    with fresh_netns() as ns:
         yield ns
-    finally:
-        try:
-            ns.kill_all()
-        finally:
-            subprocess.run(["ip", "netns", "del", name], timeout=10)
 
 
 class Capture:
