@@ -229,12 +229,13 @@ wire::tcp_options tcp_connection::segment_options(bool syn, instant now) const {
     return o;
 }
 
-void tcp_connection::send_control(uint8_t flags, seq32 seq, instant now, tcp_emit_queue& out) {
+tcp_segment_out tcp_connection::make_segment(uint8_t flags, seq32 seq, instant now) {
     tcp_segment_out s;
     s.flags = flags;
     s.seq = seq;
     const bool syn = (flags & tf::syn) != 0;
     if ((flags & tf::ack) != 0) {
+        // Every segment with ACK carries the acknowledgment owed: nothing else need go.
         s.ack = _rcv_nxt;
         _last_ack_sent = _rcv_nxt;
         _ack_pending = _ack_now = false;
@@ -247,7 +248,11 @@ void tcp_connection::send_control(uint8_t flags, seq32 seq, instant now, tcp_emi
         if (_rcv_nxt + scaled > _rcv_adv) _rcv_adv = _rcv_nxt + scaled;
     }
     s.options = segment_options(syn, now);
-    out.push(s);
+    return s;
+}
+
+void tcp_connection::send_control(uint8_t flags, seq32 seq, instant now, tcp_emit_queue& out) {
+    out.push(make_segment(flags, seq, now));
 }
 
 void tcp_connection::send_ack(instant now, tcp_emit_queue& out) { send_control(tf::ack, _snd_nxt, now, out); }
@@ -271,18 +276,7 @@ void tcp_connection::send_rst(seq32 seq, tcp_emit_queue& out) {
 }
 
 void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
-    tcp_segment_out s;
-    s.flags = tf::ack | tf::psh;
-    s.seq = e.seq;
-    s.ack = _rcv_nxt;
-    _last_ack_sent = _rcv_nxt;
-    _ack_pending = _ack_now = false;
-    _delack_at = instant::never();
-    _segments_since_ack = 0;
-    s.window = window_field(false);
-    const uint32_t scaled = _wscale_ok ? uint32_t(s.window) << _rcv_wscale : s.window;
-    if (_rcv_nxt + scaled > _rcv_adv) _rcv_adv = _rcv_nxt + scaled;
-    s.options = segment_options(false, now);
+    tcp_segment_out s = make_segment(tf::ack | tf::psh, e.seq, now);
     // Payload and options share the segment size: SACK blocks that do not fit beside a full
     // segment are left out (the pure ACKs carry them).
     while (s.options.sack_count > 0 && e.len + s.options.emitted_len() > _segment_budget) --s.options.sack_count;

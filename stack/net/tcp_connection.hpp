@@ -252,6 +252,7 @@ private:
     uint16_t window_field(bool syn) const;
     uint32_t receive_window() const;
     wire::tcp_options segment_options(bool syn, instant now) const;
+    tcp_segment_out make_segment(uint8_t flags, seq32 seq, instant now);
     void send_control(uint8_t flags, seq32 seq, instant now, tcp_emit_queue& out);
     void send_ack(instant now, tcp_emit_queue& out);
     void send_challenge_ack(instant now, tcp_emit_queue& out);
