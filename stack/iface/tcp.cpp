@@ -325,8 +325,16 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     if (c == nullptr) return errc::not_found;
     const uint32_t slot = id & slot_mask;
     _tcp_callbacks[slot] = callbacks;
-    // Data that arrived with the handshake waits for the reader that was just set.
-    if (c->received_bytes() > 0 && callbacks.on_data != nullptr) tcp_deliver(slot, _now);
+    // Data that arrived before (with the handshake, or while nobody read) goes to the reader
+    // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
+    if (c->received_bytes() > 0 && callbacks.on_data != nullptr) {
+        tcp_deliver(slot, _now);
+        tcp_mark_dirty(slot);
+        if (!_in_poll) {
+            tcp_flush_dirty(_now);
+            flush_tx();
+        }
+    }
     return errc::ok;
 }
 

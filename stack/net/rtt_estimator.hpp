@@ -38,6 +38,10 @@ public:
         _backoff = 0;
         _rto = _base;
     }
+    /// Starts over without a sample at RTO `initial` (RFC 6298 (5.7): 3 s after a SYN timed out).
+    void restart(duration initial) {
+        *this = rtt_estimator(std::clamp(initial, _min, _max), _min, _max);
+    }
     /// Doubles the RTO after a retransmission timeout (§5.5), up to the maximum.
     void back_off() {
         if (_rto < _max) _rto = std::min(_rto * 2, _max);

@@ -64,6 +64,7 @@ void tcp_connection::reset_state() {
     _wscale_ok = _ts_ok = _sack_ok = false;
     _snd_wscale = _rcv_wscale = 0;
     _snd_wnd = _max_snd_wnd = 0;
+    _rcv_adv = _rcv_nxt = _snd_una = _snd_nxt = _snd_max = seq32{};
     _snd_mss = _segment_budget = 536;
     _ts_recent = 0;
     _cwnd = _ssthresh = _dup_acks = 0;
@@ -166,6 +167,7 @@ void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn,
     _local_mss = local_mss;
     _irs = syn.seq;
     _rcv_nxt = syn.seq + 1;
+    _rcv_adv = _rcv_nxt;
     _iss = iss;
     _snd_una = iss;
     _snd_nxt = iss + 1;
@@ -310,6 +312,21 @@ void tcp_connection::fill_sack(wire::tcp_options& o) const {
         if (i != first) o.sack_blocks[o.sack_count++] = runs[i];
 }
 
+void tcp_connection::handshake_rtt(instant now) {
+    // Karn's rule: a SYN sent once gives a sample; RFC 6298 (5.7): after a SYN timed out, the
+    // RTO starts data transfer at 3 s.
+    if (_syn_transmissions == 1) _rtt.sample(now - _syn_sent_at);
+    else _rtt.restart(std::max(duration::s(3), _settings.rto_initial));
+}
+
+void tcp_connection::arm_rto(instant now) {
+    _rto_at = now + _rtt.rto();
+    // RFC 9293 §3.8.3: with a user timeout, the timer also fires when the oldest unacknowledged
+    // data reaches it, so the connection is given up on time, not at the next backed-off RTO.
+    if (_user_timeout > duration{} && _tx_count > 0 && _tx[_tx_head].transmissions > 0)
+        _rto_at = std::min(_rto_at, _tx[_tx_head].sent_at + _user_timeout);
+}
+
 tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payload, instant now, tcp_emit_queue& out) {
     tcp_events ev;
     const uint32_t plen = payload ? uint32_t(payload.size()) : 0;
@@ -338,10 +355,11 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
         if (!syn) return ev;
         _irs = seg.seq;
         _rcv_nxt = seg.seq + 1;
+        _rcv_adv = _rcv_nxt; // nothing advertised yet: the right edge starts at RCV.NXT
         negotiate(seg.options, _local_mss);
         if (ack) {
             _snd_una = seg.ack;
-            if (_syn_transmissions == 1) _rtt.sample(now - _syn_sent_at); // Karn's rule
+            handshake_rtt(now);
             _rto_at = instant::never();
             _connect_deadline = instant::never();
             _snd_wnd = seg.window; // RFC 7323 §2.2: a SYN's window is not scaled
@@ -371,6 +389,32 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
         send_ack(now, out);
         return ev;
     }
+    if (_state == tcp_state::syn_received && syn && !rst && seg.seq == _irs) {
+        if (!ack) {
+            // The peer's SYN again: our SYN,ACK was lost (answer before the window test,
+            // which a SYN at IRS fails).
+            send_control(tf::syn | tf::ack, _iss, now, out);
+            return ev;
+        }
+        // Simultaneous open (RFC 9293 §3.5 figure 7, line 6): the peer's SYN,ACK completes it.
+        if (!process_ack(seg, seg_len, now, out, ev)) return ev;
+        _ack_pending = _ack_now = true;
+        return ev;
+    }
+    if (_state == tcp_state::time_wait && fin && !rst && seg.seq + plen + 1 == _rcv_nxt) {
+        // RFC 9293 §3.10.7.4: a retransmitted FIN in TIME-WAIT (the peer did not hear our ACK):
+        // ACK it again and restart the 2 MSL timeout.
+        _time_wait_at = now + _settings.msl * 2;
+        send_ack(now, out);
+        return ev;
+    }
+    if (syn && !rst && _state != tcp_state::syn_received) {
+        // RFC 5961 §4.2: a SYN on a synchronized connection, whatever its sequence number,
+        // gets a (rate-limited) challenge ACK.
+        ++_stats.drop_syn_in_window;
+        send_challenge_ack(now, out);
+        return ev;
+    }
     // First: is the sequence number acceptable? (RFC 9293 §3.10.7.4)
     uint32_t rcv_wnd = receive_window();
     if (_rcv_adv > _rcv_nxt) rcv_wnd = std::max(rcv_wnd, uint32_t(_rcv_adv - _rcv_nxt));
@@ -390,17 +434,13 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
             }
             return finish(tcp_close_reason::reset);
         }
-        ++_stats.drop_rst_out_of_window;
+        ++_stats.drop_rst_in_window;
         send_challenge_ack(now, out);
         return ev;
     }
-    // Fourth: SYN. RFC 5961 §4.2: a SYN on a synchronized connection gets a challenge ACK.
+    // Fourth: SYN (handled above, before the window test, per RFC 5961 §4.2). In SYN-RECEIVED
+    // a SYN other than the peer's own is out of place: challenge it too.
     if (syn) {
-        if (_state == tcp_state::syn_received && seg.seq == _irs) {
-            // The peer's SYN again: our SYN,ACK was lost.
-            send_control(tf::syn | tf::ack, _iss, now, out);
-            return ev;
-        }
         ++_stats.drop_syn_in_window;
         send_challenge_ack(now, out);
         return ev;
@@ -457,7 +497,7 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
             return false;
         }
         _snd_una = seg.ack;
-        if (_syn_transmissions == 1) _rtt.sample(now - _syn_sent_at);
+        handshake_rtt(now);
         _rto_at = instant::never();
         _connect_deadline = instant::never();
         _snd_wnd = uint32_t(seg.window) << _snd_wscale;
@@ -776,7 +816,9 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
         ++_stats.rto_expirations;
         _rtt.back_off(); // RFC 6298 (5.5)
         if (_state == tcp_state::syn_sent || _state == tcp_state::syn_received) {
-            if (++_syn_transmissions > _settings.max_retransmits) return finish(tcp_close_reason::timeout);
+            // max_retransmits counts retransmissions: the original SYN is not one of them.
+            if (_syn_transmissions > _settings.max_retransmits) return finish(tcp_close_reason::timeout);
+            ++_syn_transmissions;
             ++_stats.retransmits;
             send_control(_state == tcp_state::syn_sent ? tf::syn : tf::syn | tf::ack, _iss, now, out);
             arm_rto(now);

@@ -268,7 +268,8 @@ private:
     void store_out_of_order(seq32 seq, packet&& payload);
     void pull_out_of_order();
     void fill_sack(wire::tcp_options& o) const;
-    void arm_rto(instant now) { _rto_at = now + _rtt.rto(); }
+    void arm_rto(instant now);
+    void handshake_rtt(instant now);
     uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
     static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); } // RFC 7323 §5.4: 1 ms
 

@@ -35,7 +35,7 @@ namespace tachyon {
     X(drop_not_acceptable)     /* outside the receive window (RFC 9293 §3.10.7.4) */                  \
     X(drop_paws)               /* an old timestamp: PAWS (RFC 7323 §5) */                             \
     X(drop_bad_ack)            /* an ACK for data never sent, or too old (RFC 5961 §5) */             \
-    X(drop_rst_out_of_window)  /* a RST whose sequence number is out of window (RFC 5961 §3) */       \
+    X(drop_rst_in_window)      /* a RST in the window but not at RCV.NXT: challenge ACK (RFC 5961 §3.2) */ \
     X(drop_syn_in_window)      /* a SYN on a synchronized connection (RFC 5961 §4) */                 \
     X(drop_no_ack)             /* a segment without ACK on a synchronized connection */               \
     X(drop_syn_backlog_full)   /* a SYN refused: the listener's backlog is full */                    \
