@@ -656,6 +656,11 @@ void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
     }
 }
 
+bool tcp_connection::can_append(size_t len) {
+    const packet* tail = _rx.back();
+    return _rx.size() < _rx.capacity() || (tail != nullptr && !tail->shared() && tail->tailroom() >= len);
+}
+
 void tcp_connection::append_in_order(packet&& payload) {
     const size_t len = payload.size();
     packet* tail = _rx.back();
@@ -690,16 +695,13 @@ void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_
     if (payload.size() == 0) return;
 
     if (seq == _rcv_nxt) {
-        const size_t before = _rx.size();
         const uint32_t len = uint32_t(payload.size());
-        const size_t bytes_before = _rx_bytes;
-        append_in_order(std::move(payload));
-        if (_rx_bytes == bytes_before) {
+        if (!can_append(len)) [[unlikely]] {
             // No slot left to hold it: not accepted, not acknowledged; the peer retransmits.
-            ++_stats.drop_out_of_order_full;
-            (void)before;
+            ++_stats.drop_receive_queue_full;
             return;
         }
+        append_in_order(std::move(payload));
         _rcv_nxt += len;
         const bool filled_gap = _ooo_count > 0;
         pull_out_of_order();
@@ -742,6 +744,12 @@ void tcp_connection::store_out_of_order(seq32 seq, packet&& payload) {
 
 void tcp_connection::pull_out_of_order() {
     while (_ooo_count > 0 && _ooo[0].seq <= _rcv_nxt) {
+        // Never take a segment out before it has a place: what was SACKed stays held
+        // (RFC 2018 §8 allows reneging, but the sender would then wait for a timeout).
+        if (!can_append(_ooo[0].frame.size())) [[unlikely]] {
+            ++_stats.drop_receive_queue_full;
+            break;
+        }
         ooo_entry e = std::move(_ooo[0]);
         for (size_t j = 1; j < _ooo_count; ++j) _ooo[j - 1] = std::move(_ooo[j]);
         --_ooo_count;
@@ -749,13 +757,8 @@ void tcp_connection::pull_out_of_order() {
         const seq32 end = e.seq + uint32_t(e.frame.size());
         if (end <= _rcv_nxt) continue; // all of it arrived again meanwhile
         e.frame.trim_front(uint32_t(_rcv_nxt - e.seq));
-        const size_t bytes_before = _rx_bytes;
         const uint32_t len = uint32_t(e.frame.size());
         append_in_order(std::move(e.frame));
-        if (_rx_bytes == bytes_before) {
-            ++_stats.drop_out_of_order_full;
-            break;
-        }
         _rcv_nxt += len;
     }
 }

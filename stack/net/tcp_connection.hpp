@@ -264,6 +264,7 @@ private:
     void on_dup_ack(instant now, tcp_emit_queue& out);
     void retransmit_head(instant now, tcp_emit_queue& out);
     void receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev);
+    bool can_append(size_t len);
     void append_in_order(packet&& payload);
     void store_out_of_order(seq32 seq, packet&& payload);
     void pull_out_of_order();

@@ -41,6 +41,7 @@ namespace tachyon {
     X(drop_syn_backlog_full)   /* a SYN refused: the listener's backlog is full */                    \
     X(drop_table_full)         /* a SYN or connect refused: the connection table is full */           \
     X(drop_out_of_order_full)  /* a segment beyond a gap with no room to keep it */                   \
+    X(drop_receive_queue_full) /* in-order data with no slot left in the receive queue (not ACKed) */ \
     X(drop_after_close)        /* data arriving after our side closed for reading */                  \
     X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */
 
