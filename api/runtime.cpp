@@ -33,6 +33,8 @@ void install_stop_signals() {
 
 bool stop_requested() { return g_stop != 0; }
 
+void request_stop() { g_stop = 1; }
+
 result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
     if (auto ok = options.validate(); !ok) return ok.err();
     std::unique_ptr<runtime> rt(new runtime());

@@ -42,7 +42,10 @@ private:
 
 /// Installs SIGINT/SIGTERM handlers that ask `runtime::run` to stop.
 void install_stop_signals();
-/// True once SIGINT or SIGTERM arrived.
+/// True once SIGINT or SIGTERM arrived, or `request_stop` was called.
 bool stop_requested();
+/// Asks `runtime::run` to stop after the current iteration (from a callback, say), as a
+/// signal would: the stats are written and the stack stopped cleanly.
+void request_stop();
 
 } // namespace tachyon

@@ -195,7 +195,7 @@ int run_recv(int argc, char** argv) {
         }
         if (count != 0 && !stop_raised && sum.all.received >= count) {
             stop_raised = true;
-            std::raise(SIGTERM); // the runtime's stop: the loop ends after this iteration
+            tachyon::request_stop(); // the loop ends after this iteration
         }
     });
     const instant ended = monotonic_clock::now();

@@ -163,7 +163,7 @@ int run_send(int argc, char** argv) {
                 } else if (now - resolve_start > resolve_timeout) {
                     resolve_failed = true;
                     stop_raised = true;
-                    std::raise(SIGTERM);
+                    tachyon::request_stop();
                 }
                 return;
             }
@@ -178,7 +178,7 @@ int run_send(int argc, char** argv) {
             if (sent == count) done_at = now;
         } else if (now - done_at >= linger) {
             stop_raised = true;
-            std::raise(SIGTERM); // the runtime's stop: the loop ends after this iteration
+            tachyon::request_stop(); // the loop ends after this iteration
         }
     });
 

@@ -59,7 +59,7 @@ void set_nonblocking(int fd, bool on) {
 }
 
 /// Asks the runtime's loop to end (its signal handler sets the stop flag).
-void stop_loop() { std::raise(SIGTERM); }
+void stop_loop() { tachyon::request_stop(); }
 
 /// Everything one run of tachyon-nc holds: the socket, standard input and output.
 struct session {

@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
     bool stopping = false;
     auto stop = [&] {
         // The runtime's loop stops on SIGTERM; asking for one is how a program ends it early.
-        if (!stopping) std::raise(SIGTERM);
+        if (!stopping) tachyon::request_stop();
         stopping = true;
     };
     int code = rt.value()->run([&](tachyon::instant now) {
