@@ -17,6 +17,13 @@ bool set_log_level(std::string_view level);
 
 } // namespace tachyon
 
+/// Counts a dropped frame in `counter` (a `drop_*` field) and traces it in debug builds.
+#define TACHYON_DROP(counter)                                                 \
+    do {                                                                      \
+        ++(counter);                                                          \
+        TACHYON_TRACE_PACKET("drop: {}", #counter);                          \
+    } while (0)
+
 #if defined(TACHYON_TRACE) && TACHYON_TRACE
 /// A per-packet trace point (compiled in only with TACHYON_TRACE).
 #define TACHYON_TRACE_PACKET(...) ::tachyon::log().trace(__VA_ARGS__)

@@ -10,11 +10,11 @@ void stack::arp_input(packet&& frame, instant now) {
     wire::arp_repr arp;
     switch (wire::arp_repr::parse(frame.bytes(), arp)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_hardware_type: ++_stats.arp.drop_bad_hardware_type; return;
-    case wire::wire_error::bad_protocol_type: ++_stats.arp.drop_bad_protocol_type; return;
-    case wire::wire_error::bad_address_length: ++_stats.arp.drop_bad_address_length; return;
-    case wire::wire_error::bad_operation: ++_stats.arp.drop_bad_operation; return;
-    default: ++_stats.arp.drop_truncated; return;
+    case wire::wire_error::bad_hardware_type: TACHYON_DROP(_stats.arp.drop_bad_hardware_type); return;
+    case wire::wire_error::bad_protocol_type: TACHYON_DROP(_stats.arp.drop_bad_protocol_type); return;
+    case wire::wire_error::bad_address_length: TACHYON_DROP(_stats.arp.drop_bad_address_length); return;
+    case wire::wire_error::bad_operation: TACHYON_DROP(_stats.arp.drop_bad_operation); return;
+    default: TACHYON_DROP(_stats.arp.drop_truncated); return;
     }
     const ipv4_address ours = _config.address.address;
     const bool for_us = arp.target_protocol_address == ours;
@@ -35,7 +35,7 @@ void stack::arp_input(packet&& frame, instant now) {
     }
     if (arp.operation != wire::arp_operation::request) return;
     if (!for_us) {
-        ++_stats.arp.drop_not_for_us;
+        TACHYON_DROP(_stats.arp.drop_not_for_us);
         return;
     }
     ++_stats.arp.rx_requests;

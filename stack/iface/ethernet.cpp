@@ -1,5 +1,6 @@
 /// Ethernet II receive and transmit for the stack (IEEE 802.3 framing, RFC 894).
 
+#include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
 
 namespace tachyon {
@@ -17,17 +18,17 @@ void stack::ethernet_input(packet&& frame, instant now) {
     ++_stats.ethernet.rx_frames;
     wire::ethernet_repr eth;
     if (wire::ethernet_repr::parse(frame.bytes(), eth) != wire::wire_error::ok) [[unlikely]] {
-        ++_stats.ethernet.drop_too_short;
+        TACHYON_DROP(_stats.ethernet.drop_too_short);
         return;
     }
     if (eth.dst != _mac && !eth.dst.is_broadcast() && !is_ipv4_multicast_mac(eth.dst)) [[unlikely]] {
         // IPv4 multicast MACs pass: 32 groups share each one (RFC 1112 §6.4), so IPv4 decides
         // by the group address; the device's filter keeps the groups we did not join away.
-        ++_stats.ethernet.drop_not_for_us;
+        TACHYON_DROP(_stats.ethernet.drop_not_for_us);
         return;
     }
     if (eth.src.is_multicast()) [[unlikely]] {
-        ++_stats.ethernet.drop_bad_source;
+        TACHYON_DROP(_stats.ethernet.drop_bad_source);
         return;
     }
     frame.trim_front(wire::ethernet_repr::header_len);
@@ -39,7 +40,7 @@ void stack::ethernet_input(packet&& frame, instant now) {
         arp_input(std::move(frame), now);
         return;
     default:
-        ++_stats.ethernet.drop_unknown_ethertype;
+        TACHYON_DROP(_stats.ethernet.drop_unknown_ethertype);
         return;
     }
 }
@@ -47,7 +48,7 @@ void stack::ethernet_input(packet&& frame, instant now) {
 void stack::ethernet_output(packet&& frame, const mac_address& dst, uint16_t ethertype) {
     std::byte* h = frame.prepend(wire::ethernet_repr::header_len);
     if (h == nullptr) [[unlikely]] {
-        ++_stats.ipv4.drop_no_headroom;
+        TACHYON_DROP(_stats.ipv4.drop_no_headroom);
         return;
     }
     wire::ethernet_repr{dst, _mac, ethertype}.emit({h, wire::ethernet_repr::header_len});

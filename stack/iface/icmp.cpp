@@ -1,6 +1,7 @@
 /// ICMP for the stack, per RFC 792 and RFC 1122 §3.2.2: echo replies, built in the request's
 /// own buffer with an incremental checksum update (RFC 1624), so a ping costs no allocation.
 
+#include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
 #include "stack/wire/checksum.hpp"
 #include "stack/wire/endian.hpp"
@@ -12,15 +13,15 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::icmp_repr icmp;
     switch (wire::icmp_repr::parse(frame.bytes(), icmp)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_checksum: ++_stats.icmp.drop_bad_checksum; return;
-    default: ++_stats.icmp.drop_truncated; return;
+    case wire::wire_error::bad_checksum: TACHYON_DROP(_stats.icmp.drop_bad_checksum); return;
+    default: TACHYON_DROP(_stats.icmp.drop_truncated); return;
     }
     switch (icmp.type) {
     case wire::icmp_type::echo_request:
         break;
     case wire::icmp_type::echo_reply:
         if (_echo_handler == nullptr) {
-            ++_stats.icmp.drop_unhandled_type;
+            TACHYON_DROP(_stats.icmp.drop_unhandled_type);
             return;
         }
         ++_stats.icmp.rx_echo_replies;
@@ -31,12 +32,12 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         ++_stats.icmp.rx_unreachable;
         return;
     default:
-        ++_stats.icmp.drop_unhandled_type;
+        TACHYON_DROP(_stats.icmp.drop_unhandled_type);
         return;
     }
     if (ip.dst != _config.address.address) {
         // RFC 1122 §3.2.2.6: an echo to a broadcast address MAY be discarded; we do, as Linux does.
-        ++_stats.icmp.drop_broadcast_echo;
+        TACHYON_DROP(_stats.icmp.drop_broadcast_echo);
         return;
     }
     ++_stats.icmp.rx_echo_requests;

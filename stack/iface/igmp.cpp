@@ -2,6 +2,7 @@
 /// reports in, our reports and leaves out with TTL 1 and the Router Alert option. What to
 /// report and when is stack/net/igmp_host's business.
 
+#include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
 #include "stack/wire/igmp.hpp"
 
@@ -12,15 +13,15 @@ void stack::igmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     igmp_stats& s = _igmp.stats();
     switch (wire::parse_igmp(frame.bytes(), msg)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_checksum: ++s.drop_bad_checksum; return;
-    case wire::wire_error::bad_type: ++s.drop_bad_type; return;
-    default: ++s.drop_truncated; return;
+    case wire::wire_error::bad_checksum: TACHYON_DROP(s.drop_bad_checksum); return;
+    case wire::wire_error::bad_type: TACHYON_DROP(s.drop_bad_type); return;
+    default: TACHYON_DROP(s.drop_truncated); return;
     }
     switch (msg.type) {
     case wire::igmp_type::membership_query:
         // RFC 3376 §4.1.12: a general query goes to all-systems, a group query to its group.
         if (!msg.query.is_general() && ip.dst != msg.query.group && ip.dst != wire::igmp_address::all_systems) {
-            ++s.drop_bad_destination;
+            TACHYON_DROP(s.drop_bad_destination);
             return;
         }
         _igmp.on_query(msg.query, ip.dst, now);

@@ -1,6 +1,7 @@
 /// IPv4 for the stack, per RFC 791 and RFC 1122 §3.2.1: validate once at the boundary, then
 /// hand the payload up; on the way down, route (on-link or via the gateway) and resolve.
 
+#include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
 #include "stack/wire/icmp.hpp"
 #include "stack/wire/igmp.hpp"
@@ -18,30 +19,30 @@ void stack::ipv4_input(packet&& frame, instant now) {
     const bool verify = !_caps.rx_ipv4_checksum;
     switch (wire::ipv4_repr::parse(frame.bytes(), ip, verify)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_version: ++_stats.ipv4.drop_bad_version; return;
-    case wire::wire_error::bad_header_length: ++_stats.ipv4.drop_bad_header_length; return;
-    case wire::wire_error::bad_total_length: ++_stats.ipv4.drop_bad_total_length; return;
-    case wire::wire_error::bad_checksum: ++_stats.ipv4.drop_bad_checksum; return;
-    default: ++_stats.ipv4.drop_truncated; return;
+    case wire::wire_error::bad_version: TACHYON_DROP(_stats.ipv4.drop_bad_version); return;
+    case wire::wire_error::bad_header_length: TACHYON_DROP(_stats.ipv4.drop_bad_header_length); return;
+    case wire::wire_error::bad_total_length: TACHYON_DROP(_stats.ipv4.drop_bad_total_length); return;
+    case wire::wire_error::bad_checksum: TACHYON_DROP(_stats.ipv4.drop_bad_checksum); return;
+    default: TACHYON_DROP(_stats.ipv4.drop_truncated); return;
     }
     if (ip.src.is_broadcast() || ip.src.is_multicast()) [[unlikely]] {
-        ++_stats.ipv4.drop_bad_source;
+        TACHYON_DROP(_stats.ipv4.drop_bad_source);
         return;
     }
     if (ip.dst.is_multicast()) {
         // RFC 1112 §6.2: a host takes the groups it joined, and all-systems (224.0.0.1),
         // which every host is a member of.
         if (!_igmp.joined(ip.dst) && ip.dst != wire::igmp_address::all_systems) [[unlikely]] {
-            ++_stats.ipv4.drop_not_joined;
+            TACHYON_DROP(_stats.ipv4.drop_not_joined);
             return;
         }
     } else if (!is_our_destination(ip.dst)) [[unlikely]] {
-        ++_stats.ipv4.drop_not_for_us;
+        TACHYON_DROP(_stats.ipv4.drop_not_for_us);
         return;
     }
     if (ip.is_fragment()) [[unlikely]] {
         // RFC 1122 §3.3.2 asks for reassembly; this stack drops fragments and says so.
-        ++_stats.ipv4.drop_fragment;
+        TACHYON_DROP(_stats.ipv4.drop_fragment);
         return;
     }
     ++_stats.ipv4.rx_packets;
@@ -62,7 +63,7 @@ void stack::ipv4_input(packet&& frame, instant now) {
         return;
     default:
         // RFC 1122 §3.2.2.1 suggests a protocol unreachable here; we count and stay silent.
-        ++_stats.ipv4.drop_unknown_protocol;
+        TACHYON_DROP(_stats.ipv4.drop_unknown_protocol);
         return;
     }
 }
@@ -77,7 +78,7 @@ errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, inst
     ip.dst = dst;
     std::byte* h = frame.prepend(wire::ipv4_repr::min_header_len);
     if (h == nullptr) [[unlikely]] {
-        ++_stats.ipv4.drop_no_headroom;
+        TACHYON_DROP(_stats.ipv4.drop_no_headroom);
         return errc::no_buffer;
     }
     ip.emit({h, wire::ipv4_repr::min_header_len}, !_caps.tx_ipv4_checksum);
@@ -95,7 +96,7 @@ errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, inst
     ipv4_address next_hop = dst;
     if (!_config.address.contains(dst)) {
         if (!_config.gateway) [[unlikely]] {
-            ++_stats.ipv4.drop_no_route;
+            TACHYON_DROP(_stats.ipv4.drop_no_route);
             return errc::unreachable;
         }
         next_hop = *_config.gateway;

@@ -145,7 +145,7 @@ packet stack::alloc_frame() {
     if (_spare_count == 0) [[unlikely]] {
         _spare_count = _dev.alloc_burst(_spare);
         if (_spare_count == 0) {
-            ++_stats.tx.drop_no_buffer;
+            TACHYON_DROP(_stats.tx.drop_no_buffer);
             return packet{};
         }
     }
@@ -165,7 +165,7 @@ void stack::flush_tx() {
         size_t sent = _dev.tx_burst(std::span(_tx.data(), _tx_count));
         _stats.tx.frames += sent;
         for (size_t i = sent; i < _tx_count; ++i) {
-            ++_stats.tx.drop_device_full;
+            TACHYON_DROP(_stats.tx.drop_device_full);
             _tx[i].reset();
         }
         _tx_count = 0;

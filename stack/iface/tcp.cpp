@@ -34,7 +34,7 @@ const tcp_connection* stack::tcp_state(tcp_id id) const {
 
 result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
     if (_tcp_free.empty()) {
-        ++_stats.tcp.drop_table_full;
+        TACHYON_DROP(_stats.tcp.drop_table_full);
         return make_error(errc::no_space, "all " + std::to_string(_tcbs.size()) + " TCP connections are in use");
     }
     const uint32_t slot = _tcp_free.back();
@@ -86,15 +86,15 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     const bool verify = !_caps.rx_l4_checksum;
     switch (wire::tcp_repr::parse(frame.bytes(), ip.src, ip.dst, seg, verify)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_header_length: ++_stats.tcp.drop_bad_header_length; return;
-    case wire::wire_error::bad_checksum: ++_stats.tcp.drop_bad_checksum; return;
-    case wire::wire_error::bad_port: ++_stats.tcp.drop_bad_port; return;
-    case wire::wire_error::bad_option: ++_stats.tcp.drop_bad_option; return;
-    default: ++_stats.tcp.drop_truncated; return;
+    case wire::wire_error::bad_header_length: TACHYON_DROP(_stats.tcp.drop_bad_header_length); return;
+    case wire::wire_error::bad_checksum: TACHYON_DROP(_stats.tcp.drop_bad_checksum); return;
+    case wire::wire_error::bad_port: TACHYON_DROP(_stats.tcp.drop_bad_port); return;
+    case wire::wire_error::bad_option: TACHYON_DROP(_stats.tcp.drop_bad_option); return;
+    default: TACHYON_DROP(_stats.tcp.drop_truncated); return;
     }
     if (ip.dst != _config.address.address) [[unlikely]] {
         // TCP is unicast only (RFC 1122 §4.2.3.10): a broadcast segment is not for us.
-        ++_stats.ipv4.drop_not_for_us;
+        TACHYON_DROP(_stats.ipv4.drop_not_for_us);
         return;
     }
     ++_stats.tcp.rx_segments;
@@ -124,7 +124,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         if (l != decltype(_listener_index)::npos) {
             tcp_listener_slot& lst = _listeners[l];
             if (lst.half_open >= lst.backlog) {
-                ++_stats.tcp.drop_syn_backlog_full; // silently: the peer retries (SYN flood defence)
+                TACHYON_DROP(_stats.tcp.drop_syn_backlog_full); // silently: the peer retries (SYN flood defence)
                 return;
             }
             tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
@@ -142,7 +142,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             return;
         }
     }
-    ++_stats.tcp.drop_no_connection;
+    TACHYON_DROP(_stats.tcp.drop_no_connection);
     tcp_reply_reset(seg, ip, payload_len, now);
 }
 

@@ -3,6 +3,7 @@
 /// or queue the frame for a pull-mode reader; answer closed ports with a rate-limited ICMP port
 /// unreachable (RFC 1122 §4.1.3.1).
 
+#include "stack/core/log.hpp"
 #include <algorithm>
 #include <cstring>
 
@@ -17,10 +18,10 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     const bool verify = !_caps.rx_l4_checksum;
     switch (wire::udp_repr::parse(frame.bytes(), ip.src, ip.dst, udp, verify)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_total_length: ++_stats.udp.drop_bad_length; return;
-    case wire::wire_error::bad_checksum: ++_stats.udp.drop_bad_checksum; return;
-    case wire::wire_error::bad_port: ++_stats.udp.drop_bad_port; return;
-    default: ++_stats.udp.drop_truncated; return;
+    case wire::wire_error::bad_total_length: TACHYON_DROP(_stats.udp.drop_bad_length); return;
+    case wire::wire_error::bad_checksum: TACHYON_DROP(_stats.udp.drop_bad_checksum); return;
+    case wire::wire_error::bad_port: TACHYON_DROP(_stats.udp.drop_bad_port); return;
+    default: TACHYON_DROP(_stats.udp.drop_truncated); return;
     }
     udp_endpoint* e = nullptr;
     if (!ip.dst.is_multicast()) [[likely]] {
@@ -36,14 +37,14 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             case membership::accepted: break;
             case membership::not_joined: e = nullptr; break;
             case membership::source_filtered:
-                ++_stats.udp.drop_source_filtered;
+                TACHYON_DROP(_stats.udp.drop_source_filtered);
                 ++e->rx_drop_source_filtered;
                 return;
             }
         }
     }
     if (e == nullptr) [[unlikely]] {
-        ++_stats.udp.drop_no_socket;
+        TACHYON_DROP(_stats.udp.drop_no_socket);
         // RFC 1122 §3.2.2: never an ICMP error about a datagram sent to a broadcast or
         // multicast address.
         if (ip.dst == _config.address.address) send_port_unreachable(std::move(frame), ip, now);
@@ -61,7 +62,7 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     // header), so that udp_recv can read the addresses back without storing them apart.
     frame.prepend(ip.header_len);
     if (!e->queue.push(std::move(frame))) [[unlikely]] {
-        ++_stats.udp.drop_queue_full;
+        TACHYON_DROP(_stats.udp.drop_queue_full);
         ++e->rx_drop_queue_full;
         return;
     }

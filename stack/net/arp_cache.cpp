@@ -1,3 +1,4 @@
+#include "stack/core/log.hpp"
 #include "stack/net/arp_cache.hpp"
 
 namespace tachyon {
@@ -97,7 +98,7 @@ arp_request_kind arp_cache::enqueue(ipv4_address ip, packet&& frame, instant now
     if (slot == decltype(_index)::npos) {
         slot = allocate(ip, now);
         if (slot == decltype(_index)::npos) {
-            ++_stats.drop_table_full;
+            TACHYON_DROP(_stats.drop_table_full);
             frame.reset();
             return arp_request_kind::none;
         }
@@ -110,7 +111,7 @@ arp_request_kind arp_cache::enqueue(ipv4_address ip, packet&& frame, instant now
         request = start_resolution(e, now);
     }
     if (e.pending == _settings.pending_per_neighbour) {
-        ++_stats.drop_pending_overflow;
+        TACHYON_DROP(_stats.drop_pending_overflow);
         frame.reset();
         return request;
     }

@@ -1,3 +1,4 @@
+#include "stack/core/log.hpp"
 #include "stack/net/tcp_connection.hpp"
 
 #include <algorithm>
@@ -385,7 +386,7 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
 
     // RFC 7323 §5.3 R1 (PAWS): a timestamp older than TS.Recent marks an old duplicate.
     if (_ts_ok && seg.options.has_timestamps && !rst && int32_t(seg.options.ts_val - _ts_recent) < 0) {
-        ++_stats.drop_paws;
+        TACHYON_DROP(_stats.drop_paws);
         send_ack(now, out);
         return ev;
     }
@@ -411,7 +412,7 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
     if (syn && !rst && _state != tcp_state::syn_received) {
         // RFC 5961 §4.2: a SYN on a synchronized connection, whatever its sequence number,
         // gets a (rate-limited) challenge ACK.
-        ++_stats.drop_syn_in_window;
+        TACHYON_DROP(_stats.drop_syn_in_window);
         send_challenge_ack(now, out);
         return ev;
     }
@@ -419,7 +420,7 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
     uint32_t rcv_wnd = receive_window();
     if (_rcv_adv > _rcv_nxt) rcv_wnd = std::max(rcv_wnd, uint32_t(_rcv_adv - _rcv_nxt));
     if (!wire::segment_acceptable(_rcv_nxt, rcv_wnd, seg.seq, seg_len)) {
-        ++_stats.drop_not_acceptable;
+        TACHYON_DROP(_stats.drop_not_acceptable);
         if (!rst) send_ack(now, out);
         return ev;
     }
@@ -434,20 +435,20 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
             }
             return finish(tcp_close_reason::reset);
         }
-        ++_stats.drop_rst_in_window;
+        TACHYON_DROP(_stats.drop_rst_in_window);
         send_challenge_ack(now, out);
         return ev;
     }
     // Fourth: SYN (handled above, before the window test, per RFC 5961 §4.2). In SYN-RECEIVED
     // a SYN other than the peer's own is out of place: challenge it too.
     if (syn) {
-        ++_stats.drop_syn_in_window;
+        TACHYON_DROP(_stats.drop_syn_in_window);
         send_challenge_ack(now, out);
         return ev;
     }
     // Fifth: ACK.
     if (!ack) {
-        ++_stats.drop_no_ack;
+        TACHYON_DROP(_stats.drop_no_ack);
         return ev;
     }
     if (!process_ack(seg, seg_len, now, out, ev)) return ev;
@@ -461,7 +462,7 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
         if (_state == tcp_state::established || _state == tcp_state::fin_wait_1 || _state == tcp_state::fin_wait_2) {
             receive_data(seg.seq, std::move(payload), now, out, ev);
         } else {
-            ++_stats.drop_after_close; // the peer sent FIN already: RFC 9293 says ignore
+            TACHYON_DROP(_stats.drop_after_close); // the peer sent FIN already: RFC 9293 says ignore
         }
     }
     // Eighth: FIN, once everything before it has arrived.
@@ -513,12 +514,12 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
     }
     // RFC 5961 §5.2: acceptable when (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.MAX.
     if (seg.ack > _snd_max) {
-        ++_stats.drop_bad_ack;
+        TACHYON_DROP(_stats.drop_bad_ack);
         send_challenge_ack(now, out); // RFC 9293: "send an ACK, drop the segment"
         return false;
     }
     if (seg.ack < _snd_una - _max_snd_wnd) {
-        ++_stats.drop_bad_ack;
+        TACHYON_DROP(_stats.drop_bad_ack);
         send_challenge_ack(now, out);
         return false;
     }
@@ -698,7 +699,7 @@ void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_
         const uint32_t len = uint32_t(payload.size());
         if (!can_append(len)) [[unlikely]] {
             // No slot left to hold it: not accepted, not acknowledged; the peer retransmits.
-            ++_stats.drop_receive_queue_full;
+            TACHYON_DROP(_stats.drop_receive_queue_full);
             return;
         }
         append_in_order(std::move(payload));
@@ -731,7 +732,7 @@ void tcp_connection::store_out_of_order(seq32 seq, packet&& payload) {
     while (i < _ooo_count && _ooo[i].seq < seq) ++i;
     if (i < _ooo_count && _ooo[i].seq == seq && _ooo[i].frame.size() >= payload.size()) return; // a duplicate
     if (_ooo_count == _ooo.size()) {
-        ++_stats.drop_out_of_order_full;
+        TACHYON_DROP(_stats.drop_out_of_order_full);
         return;
     }
     ++_stats.out_of_order;
@@ -747,7 +748,7 @@ void tcp_connection::pull_out_of_order() {
         // Never take a segment out before it has a place: what was SACKed stays held
         // (RFC 2018 §8 allows reneging, but the sender would then wait for a timeout).
         if (!can_append(_ooo[0].frame.size())) [[unlikely]] {
-            ++_stats.drop_receive_queue_full;
+            TACHYON_DROP(_stats.drop_receive_queue_full);
             break;
         }
         ooo_entry e = std::move(_ooo[0]);
