@@ -98,8 +98,9 @@ int runtime::run(const std::function<void(instant)>& each) {
     write_stats();
     unsigned idle_polls = 0;
     while (!stop_requested()) {
-        instant now = monotonic_clock::now();
-        size_t n = _stack->poll(now);
+        // The clock is read once, right after the burst arrives (receive timestamps).
+        size_t n = _stack->poll_clock(monotonic_clock{});
+        instant now = _stack->now();
         if (each) each(now);
         if (now >= next_stats) [[unlikely]] {
             write_stats();

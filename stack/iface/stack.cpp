@@ -78,10 +78,11 @@ void stack::start(instant now) {
     flush_tx();
 }
 
-size_t stack::poll(instant now) {
+size_t stack::poll(instant now) { return process(_dev.rx_burst(_rx), now); }
+
+size_t stack::process(size_t n, instant now) {
     _now = now;
     _in_poll = true;
-    size_t n = _dev.rx_burst(_rx);
     for (size_t i = 0; i < n; ++i) {
         // The layers take the frame by rvalue and may keep it (a reply, a queue) or leave it
         // here, where it goes back to its pool at the end of the iteration.

@@ -94,6 +94,14 @@ public:
     /// One iteration: receive a burst, process it, run due timers, transmit. Returns the
     /// number of frames received.
     size_t poll(instant now);
+    /// The same iteration, reading `clock.now()` once, just after the burst arrived: the
+    /// frames' receive timestamps are then as close to their arrival as a software clock
+    /// allows (a clock read before the burst would stamp them early).
+    template <class Clock>
+    size_t poll_clock(const Clock& clock) {
+        const size_t n = _dev.rx_burst(_rx);
+        return process(n, clock.now());
+    }
     /// The time of the latest `start` or `poll`: what sends made outside the loop use as now.
     instant now() const { return _now; }
     /// The earliest instant at which a timer needs `poll` (instant::never() when none): an
@@ -197,6 +205,7 @@ public:
     std::string stats_json() const;
 
 private:
+    size_t process(size_t received, instant now);
     // Receive path (one file each: ethernet.cpp, arp.cpp, ipv4.cpp, icmp.cpp).
     void ethernet_input(packet&& frame, instant now);
     void arp_input(packet&& frame, instant now);
