@@ -83,4 +83,39 @@ inline std::vector<uint8_t> icmp_echo_template(const mac_address& src_mac, const
     return f;
 }
 
+/// An Ethernet + IPv4 + TCP segment (no options) carrying `size` payload bytes (zeros, or the
+/// first 8 from `tag`), checksums filled.
+inline std::vector<uint8_t> tcp_frame(const mac_address& src_mac, const mac_address& dst_mac, ipv4_address src,
+                                      ipv4_address dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                                      uint8_t flags, uint16_t window, size_t size, uint64_t tag = 0) {
+    std::vector<uint8_t> f = udp_frame_template(src_mac, dst_mac, src, dst, 0, 0, size + 12);
+    uint8_t* ip = &f[14];
+    ip[9] = 6;
+    ip[10] = ip[11] = 0;
+    const uint16_t ipsum = uint16_t(~fold(sum16(ip, 20)));
+    ip[10] = uint8_t(ipsum >> 8);
+    ip[11] = uint8_t(ipsum);
+    uint8_t* t = ip + 20;
+    std::memset(t, 0, 20);
+    t[0] = uint8_t(sport >> 8);
+    t[1] = uint8_t(sport);
+    t[2] = uint8_t(dport >> 8);
+    t[3] = uint8_t(dport);
+    for (int i = 0; i < 4; ++i) {
+        t[4 + i] = uint8_t(seq >> (24 - 8 * i));
+        t[8 + i] = uint8_t(ack >> (24 - 8 * i));
+    }
+    t[12] = 5 << 4;
+    t[13] = flags;
+    t[14] = uint8_t(window >> 8);
+    t[15] = uint8_t(window);
+    if (size >= 8) std::memcpy(t + 20, &tag, 8);
+    const uint16_t tlen = uint16_t(20 + size);
+    const uint32_t pseudo = sum16(ip + 12, 8) + 6 + tlen;
+    const uint16_t sum = uint16_t(~fold(sum16(t, tlen, pseudo)));
+    t[16] = uint8_t(sum >> 8);
+    t[17] = uint8_t(sum);
+    return f;
+}
+
 } // namespace tachyon::bench

@@ -10,11 +10,15 @@
 /// thread (pid 0, any CPU, not inherited), enabled and disabled around the window. It counts
 /// every system call the thread enters, vDSO clock reads excluded (they are not system calls).
 /// Needs tracefs (for the tracepoint id) and root or perf_event_paranoid <= 1 for tracepoints.
+/// The same event samples every system call (period 1) into a small ring with its number and
+/// the user-space call chain, read after the window: a stray call is named, not just counted.
 
 #include "tools/bench/hooks.hpp"
 
+#include <dlfcn.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -133,6 +137,59 @@ int tracepoint_id(std::string& why) {
     why = "no raw_syscalls:sys_enter tracepoint (tracefs not mounted?)";
     return -1;
 }
+
+const char* syscall_name(long nr) {
+    switch (nr) {
+    case SYS_read: return "read";
+    case SYS_write: return "write";
+    case SYS_close: return "close";
+    case SYS_poll: return "poll";
+    case SYS_mmap: return "mmap";
+    case SYS_munmap: return "munmap";
+    case SYS_rt_sigaction: return "rt_sigaction";
+    case SYS_rt_sigprocmask: return "rt_sigprocmask";
+    case SYS_rt_sigreturn: return "rt_sigreturn";
+    case SYS_ioctl: return "ioctl";
+    case SYS_sched_yield: return "sched_yield";
+    case SYS_madvise: return "madvise";
+    case SYS_nanosleep: return "nanosleep";
+    case SYS_getpid: return "getpid";
+    case SYS_getppid: return "getppid";
+    case SYS_sendmsg: return "sendmsg";
+    case SYS_recvmsg: return "recvmsg";
+    case SYS_gettid: return "gettid";
+    case SYS_futex: return "futex";
+    case SYS_clock_gettime: return "clock_gettime";
+    case SYS_clock_nanosleep: return "clock_nanosleep";
+    case SYS_epoll_wait: return "epoll_wait";
+    case SYS_openat: return "openat";
+    case SYS_tgkill: return "tgkill";
+    case SYS_brk: return "brk";
+    case SYS_mprotect: return "mprotect";
+    default: return nullptr;
+    }
+}
+
+/// "module+0xOFFSET" (or "symbol+0xOFFSET") for a user-space address.
+std::string frame_name(uint64_t ip) {
+    char b[160];
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void*>(ip), &info) != 0 && info.dli_fname != nullptr) {
+        if (info.dli_sname != nullptr && info.dli_saddr != nullptr) {
+            std::snprintf(b, sizeof b, "%s+0x%llx", info.dli_sname,
+                          (unsigned long long)(ip - reinterpret_cast<uint64_t>(info.dli_saddr)));
+        } else {
+            const char* base = std::strrchr(info.dli_fname, '/');
+            std::snprintf(b, sizeof b, "%s+0x%llx", base != nullptr ? base + 1 : info.dli_fname,
+                          (unsigned long long)(ip - reinterpret_cast<uint64_t>(info.dli_fbase)));
+        }
+    } else {
+        std::snprintf(b, sizeof b, "0x%llx", (unsigned long long)ip);
+    }
+    return b;
+}
+
+constexpr size_t ring_pages = 16; // data pages (a power of two), plus one for the header
 } // namespace
 
 steady_counter::steady_counter() {
@@ -143,12 +200,19 @@ steady_counter::steady_counter() {
     attr.size = sizeof attr;
     attr.config = uint64_t(id);
     attr.disabled = 1;
-    attr.sample_period = 0;
+    attr.sample_period = 1;
+    attr.sample_type = PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW;
+    attr.exclude_callchain_kernel = 1;
+    attr.wakeup_events = 1u << 30; // never wakes anyone: the ring is read after the window
     _fd = int(::syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0));
     if (_fd < 0) {
         _why = std::string("perf_event_open(raw_syscalls:sys_enter): ") + std::strerror(errno);
         return;
     }
+    const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    _ring_len = (ring_pages + 1) * page;
+    _ring = ::mmap(nullptr, _ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, _fd, 0);
+    if (_ring == MAP_FAILED) _ring = nullptr; // counting still works; the samples are not named
     // The window's own disable ioctl is counted: measure an empty window to subtract it.
     begin();
     end();
@@ -157,11 +221,66 @@ steady_counter::steady_counter() {
 }
 
 steady_counter::~steady_counter() {
+    if (_ring != nullptr) ::munmap(_ring, _ring_len);
     if (_fd >= 0) ::close(_fd);
+}
+
+void steady_counter::read_samples() {
+    _samples.clear();
+    if (_ring == nullptr) return;
+    auto* meta = static_cast<perf_event_mmap_page*>(_ring);
+    const auto* data = static_cast<const uint8_t*>(_ring) + meta->data_offset;
+    const uint64_t size = meta->data_size;
+    const uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+    uint64_t tail = meta->data_tail;
+    std::vector<uint8_t> rec;
+    while (tail < head) {
+        perf_event_header h{};
+        for (size_t i = 0; i < sizeof h; ++i) reinterpret_cast<uint8_t*>(&h)[i] = data[(tail + i) % size];
+        if (h.size < sizeof h) break;
+        rec.resize(h.size);
+        for (size_t i = 0; i < h.size; ++i) rec[i] = data[(tail + i) % size];
+        tail += h.size;
+        if (h.type != PERF_RECORD_SAMPLE || _samples.size() >= 16) continue;
+        // { header; u64 nr; u64 ips[nr]; u32 size; char raw[size] }; raw: 8 bytes of common
+        // fields, then the system call number (raw_syscalls/sys_enter/format).
+        size_t off = sizeof h;
+        uint64_t nr = 0;
+        std::memcpy(&nr, &rec[off], 8);
+        off += 8;
+        std::string chain;
+        for (uint64_t i = 0; i < nr && off + 8 <= rec.size(); ++i, off += 8) {
+            uint64_t ip = 0;
+            std::memcpy(&ip, &rec[off], 8);
+            if (ip >= uint64_t(PERF_CONTEXT_MAX)) continue; // a context marker
+            if (chain.size() > 900) continue;
+            chain += " <- " + frame_name(chain.empty() ? ip : ip - 1);
+        }
+        long id = -1;
+        uint64_t args[3] = {};
+        if (off + 4 + 16 + 24 <= rec.size()) {
+            std::memcpy(&id, &rec[off + 4 + 8], 8);
+            std::memcpy(args, &rec[off + 4 + 16], 24);
+        }
+        const char* name = syscall_name(id);
+        char b[96];
+        std::snprintf(b, sizeof b, "(0x%llx, 0x%llx, 0x%llx)", (unsigned long long)args[0], (unsigned long long)args[1],
+                      (unsigned long long)args[2]);
+        std::string s = name != nullptr ? name : "syscall " + std::to_string(id);
+        _samples.push_back(s + b + chain);
+    }
+    __atomic_store_n(&meta->data_tail, head, __ATOMIC_RELEASE);
+    // The last one is the window's own disabling ioctl.
+    if (!_samples.empty() && _samples.back().rfind("ioctl", 0) == 0) _samples.pop_back();
 }
 
 void steady_counter::begin() {
     t_allocs = 0;
+    if (_ring != nullptr) {
+        // Forget what earlier windows left in the ring.
+        auto* meta = static_cast<perf_event_mmap_page*>(_ring);
+        __atomic_store_n(&meta->data_tail, __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+    }
     if (_fd >= 0) {
         ::ioctl(_fd, PERF_EVENT_IOC_RESET, 0);
         ::ioctl(_fd, PERF_EVENT_IOC_ENABLE, 0);
@@ -176,6 +295,7 @@ void steady_counter::end() {
         ::ioctl(_fd, PERF_EVENT_IOC_DISABLE, 0);
         uint64_t v = 0;
         if (::read(_fd, &v, sizeof v) == sizeof v) _syscalls = int64_t(v) - _baseline;
+        read_samples();
     }
 }
 

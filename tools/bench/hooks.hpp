@@ -3,10 +3,12 @@
 /// (malloc, calloc, realloc, aligned allocations and every operator new, interposed in the
 /// tachyon-bench binary) and system calls it enters (a perf counter on the
 /// raw_syscalls:sys_enter tracepoint, for this thread only). Both count only between
-/// `begin()` and `end()`.
+/// `begin()` and `end()`. Every system call in a window is also sampled (its number and the
+/// user-space call chain), so that a stray one can be named (`syscall_samples()`).
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tachyon::bench {
 
@@ -28,9 +30,17 @@ public:
     int64_t syscalls() const { return _syscalls; }
     /// Why a count is unavailable (empty when both are).
     const std::string& why_not() const { return _why; }
+    /// The system calls of the last window (at most 16), each "NAME <- frame <- frame ...",
+    /// the frames as module+offset (or symbol+offset when the module exports it); the
+    /// window's own closing ioctl is left out.
+    const std::vector<std::string>& syscall_samples() const { return _samples; }
 
 private:
+    void read_samples();
     int _fd = -1;
+    void* _ring = nullptr;
+    size_t _ring_len = 0;
+    std::vector<std::string> _samples;
     int64_t _allocs = -1;
     int64_t _syscalls = -1;
     int64_t _baseline = 0;

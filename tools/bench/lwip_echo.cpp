@@ -3,7 +3,9 @@
 /// per echo the same way: a prebuilt request frame is handed to the netif's input (the
 /// "device" part: pbuf allocation and the copy into it, not collected), lwIP parses it and
 /// answers (UDP: a raw-API receive callback that sends the same pbuf back with udp_sendto;
-/// ICMP: lwIP's own echo reply), and the reply reaches the netif's linkoutput (not collected).
+/// ICMP: lwIP's own echo reply; TCP: a raw-API connection, accepted from a handshake the
+/// harness plays, whose receive callback writes every segment back with tcp_write (copy) and
+/// tcp_output), and the reply reaches the netif's linkoutput (not collected).
 ///
 ///     valgrind --tool=callgrind --collect-atstart=no tachyon-bench-lwip --proto udp --count 2000
 ///
@@ -17,6 +19,7 @@ extern "C" {
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
@@ -27,6 +30,7 @@ extern "C" {
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -53,15 +57,41 @@ void collect(bool on) {
 const mac_address lwip_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
 const mac_address peer_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 uint64_t g_out = 0;
+std::vector<uint8_t> g_last; // the last frame lwIP sent (TCP: the harness reads its seq and ack)
+bool g_keep_last = false;
 
 err_t link_output(struct netif*, struct pbuf* p) {
     const bool was = g_collecting;
     collect(false);
     ++g_out;
-    (void)p;
+    if (g_keep_last) {
+        g_last.resize(p->tot_len);
+        pbuf_copy_partial(p, g_last.data(), p->tot_len, 0);
+    }
     collect(was);
     return ERR_OK;
 }
+
+/// TCP echo: every received segment written back (copied: the pbuf is freed), sent at once.
+err_t tcp_echo_recv(void*, struct tcp_pcb* pcb, struct pbuf* p, err_t) {
+    if (p == nullptr) {
+        tcp_close(pcb);
+        return ERR_OK;
+    }
+    for (struct pbuf* q = p; q != nullptr; q = q->next) tcp_write(pcb, q->payload, q->len, TCP_WRITE_FLAG_COPY);
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    tcp_output(pcb);
+    return ERR_OK;
+}
+
+err_t tcp_echo_accept(void*, struct tcp_pcb* pcb, err_t) {
+    tcp_nagle_disable(pcb);
+    tcp_recv(pcb, tcp_echo_recv);
+    return ERR_OK;
+}
+
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
 err_t netif_setup(struct netif* n) {
     n->name[0] = 'b';
@@ -103,7 +133,7 @@ int main(int argc, char** argv) {
         else if (k == "--size") size = std::stoul(v);
         else if (k == "--collect") g_callgrind = v != "none";
         else {
-            std::fprintf(stderr, "usage: tachyon-bench-lwip [--proto udp|icmp] [--count N] [--warmup N] [--size B] "
+            std::fprintf(stderr, "usage: tachyon-bench-lwip [--proto udp|icmp|tcp] [--count N] [--warmup N] [--size B] "
                                  "[--collect server|none]\n");
             return 2;
         }
@@ -139,6 +169,46 @@ int main(int argc, char** argv) {
     std::memcpy(&arp[22], peer_mac.bytes.data(), 6);
     for (int i = 0; i < 4; ++i) arp[28 + i] = peer.octet(i), arp[38 + i] = me.octet(i);
     inject(nif, arp, false);
+
+    if (proto == "tcp") {
+        struct tcp_pcb* l = tcp_new();
+        tcp_bind(l, IP_ANY_TYPE, 7000);
+        l = tcp_listen(l);
+        tcp_accept(l, tcp_echo_accept);
+        g_keep_last = true;
+        // The handshake, played by the harness: SYN, lwIP's SYN-ACK, ACK.
+        using tachyon::bench::tcp_frame;
+        uint32_t cseq = 1000;
+        inject(nif, tcp_frame(peer_mac, lwip_mac, peer, me, 7001, 7000, cseq, 0, 0x02, 65535, 0), false);
+        if (g_last.size() < 54 || g_last[47] != 0x12) {
+            std::fprintf(stderr, "tachyon-bench-lwip: no SYN-ACK\n");
+            return 1;
+        }
+        uint32_t sseq = be32(&g_last[38]) + 1;
+        ++cseq;
+        inject(nif, tcp_frame(peer_mac, lwip_mac, peer, me, 7001, 7000, cseq, sseq, 0x10, 65535, 0), false);
+        const uint64_t before = g_out;
+        uint64_t echoed = 0;
+        for (unsigned long i = 0; i < warmup + count; ++i) {
+            // Each request carries the ACK of the previous response (what a client with delayed
+            // ACKs sends; the same as tachyon's client in mem-pingpong).
+            const auto req = tcp_frame(peer_mac, lwip_mac, peer, me, 7001, 7000, cseq, sseq, 0x18, 65535, size, i);
+            const uint64_t out = g_out;
+            inject(nif, req, i >= warmup);
+            if (g_out == out + 1 && g_last.size() >= 54) {
+                const size_t len = g_last.size() - 14 - 20 - size_t(g_last[46] >> 4) * 4;
+                if (len == size) ++echoed;
+                sseq = be32(&g_last[38]) + uint32_t(len);
+            }
+            cseq += uint32_t(size);
+        }
+        std::printf("{\"mode\": \"lwip-echo\", \"proto\": \"tcp\", \"requests\": %lu, \"replies\": %llu, "
+                    "\"echoed\": %llu}\n", warmup + count, (unsigned long long)(g_out - before),
+                    (unsigned long long)echoed);
+        std::fflush(stdout);
+        UNLOCK_TCPIP_CORE();
+        std::_Exit(echoed == warmup + count && g_out - before == warmup + count ? 0 : 1);
+    }
 
     const auto frame = proto == "udp" ? tachyon::bench::udp_frame_template(peer_mac, lwip_mac, peer, me, 7001, 7000, size)
                                       : tachyon::bench::icmp_echo_template(peer_mac, lwip_mac, peer, me, 0x7ac7, 1, size);

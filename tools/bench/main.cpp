@@ -6,12 +6,15 @@
 ///   raw-pingpong --role server|client   L2 frames bounced over DPDK with no stack: the floor
 ///   udp-pingpong | icmp-pingpong        a client stack against a server stack (closed loop, or
 ///                                       open loop at --rate with latency from the scheduled time)
-///   stack-server                        the server stack for them: UDP echo on --port, ICMP echo
+///   tcp-pingpong                        the same over TCP (a client connection to stack-server)
+///   stack-server                        the server stack for them: UDP and TCP echo on --port, ICMP echo
 ///   blast                               raw DPDK sender of pre-built UDP frames (for the rx rate)
 ///   rx-drop                             raw DPDK receive-and-drop: datagrams per second
 ///   udp-rx                              the stack receiving the same datagrams into a callback
-///   mem-pingpong --proto udp|icmp       two stacks over the in-process memory link (callgrind)
-///   tcp-pingpong | tcp-stream           slots: TCP is not built yet (exits 3, says so)
+///   tcp-stream --role server|client     TCP bulk transfer, one direction: the client sends MSS-sized
+///                                       segments as fast as the windows allow, the server (a sink)
+///                                       measures bytes and segments per second over its window
+///   mem-pingpong --proto udp|icmp|tcp   two stacks over the in-process memory link (callgrind)
 ///
 /// Every mode prints one JSON object on stdout (what tools/bench/run reads) and a human summary
 /// on stderr. Allocation and system-call counts cover only the measured phase of the thread
@@ -27,6 +30,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +73,22 @@ inline int64_t now_ns() {
 }
 inline instant now_instant() { return instant::from_ns(now_ns()); }
 
+/// Waits without polling the device, until SIGINT/SIGTERM or `max_seconds`. DPDK 22.11's memif
+/// PMD unmaps the shared regions from its interrupt thread when the peer disconnects, with no
+/// synchronisation against the bursts of the polling thread (rte_eth_memif.c: memif_disconnect
+/// and memif_free_regions against eth_memif_rx/eth_memif_tx): a process still polling when its
+/// peer exits can fault inside librte_net_memif (seen twice, "segfault ... in
+/// librte_net_memif.so.23.0"). So every DPDK mode stops polling before it, or its peer, exits:
+/// servers and receivers once their window has closed (until the driver's SIGTERM), clients
+/// for a while after their last message.
+void linger(double max_seconds) {
+    const int64_t until = now_ns() + int64_t(max_seconds * 1e9);
+    while (!tachyon::stop_requested() && now_ns() < until) {
+        timespec ts{0, 5'000'000};
+        ::nanosleep(&ts, nullptr);
+    }
+}
+
 constexpr uint16_t raw_ethertype = 0x88B5; // IEEE local experimental
 constexpr uint64_t stop_seq = UINT64_MAX;
 
@@ -89,6 +109,7 @@ struct bench_options {
     mac_address peer_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
     std::string cdf_path;
     std::string collect = "none";             // mem-pingpong: server | client | none
+    bool delayed_ack = false;                 // TCP client: delayed ACKs (the next request carries the ACK)
     backend_options backend;
 };
 
@@ -148,6 +169,19 @@ struct report {
         field("allocs_per_msg", c.allocations() < 0 ? NAN : double(c.allocations()) / m);
         field("syscalls_per_msg", c.syscalls() < 0 ? NAN : double(c.syscalls()) / m);
         if (!c.why_not().empty()) field("counts_note", c.why_not());
+        if (!c.syscall_samples().empty()) {
+            std::string a = "[";
+            for (const std::string& x : c.syscall_samples()) {
+                if (a.size() > 1) a += ", ";
+                a += "\"";
+                for (char ch : x) {
+                    if (ch == '"' || ch == '\\') a += '\\';
+                    a += ch;
+                }
+                a += "\"";
+            }
+            add("syscall_samples", a + "]");
+        }
         if (!bench::alloc_hook_available()) field("alloc_note", std::string("allocation hook off (AddressSanitizer build)"));
     }
     void print() { std::printf("%s}\n", body.c_str()); std::fflush(stdout); }
@@ -323,6 +357,7 @@ int raw_client(const bench_options& o) {
     }
     counter.end();
     send(stop_seq);
+    linger(0.3); // the server stops at stop_seq: let it stop polling before this process exits
     summary("raw-pingpong", h);
     write_cdf(o, h);
     report r;
@@ -426,6 +461,8 @@ int raw_drop(const bench_options& o) {
     r.field("rate", rate);
     r.counts(counter, in_window);
     r.print();
+    std::fprintf(stderr, "rx-drop: window closed\n");
+    linger(30); // until the driver has stopped the blaster, then SIGTERM
     return 0;
 }
 #endif // TACHYON_HAVE_DPDK
@@ -462,11 +499,57 @@ struct udp_echo_server {
     }
 };
 
+/// TCP echo for the same server: every byte back from the on_data callback with tcp_send (the
+/// response leaves with the iteration's flush, carrying the ACK: one frame each way).
+struct tcp_echo_server {
+    stack* net = nullptr;
+    uint64_t bytes = 0;        // echoed
+    uint64_t short_sends = 0;  // tcp_send took less than offered (send space ran out)
+    uint64_t accepted = 0;
+    tcp_callbacks callbacks() {
+        tcp_callbacks cb;
+        cb.context = this;
+        cb.on_data = &on_data;
+        cb.on_writable = &on_writable;
+        return cb;
+    }
+    static void on_accept(void* self, tcp_id id) {
+        auto* e = static_cast<tcp_echo_server*>(self);
+        ++e->accepted;
+        (void)e->net->tcp_set_callbacks(id, e->callbacks());
+    }
+    static size_t on_data(void* self, tcp_id id, std::span<const std::byte> b) {
+        auto* e = static_cast<tcp_echo_server*>(self);
+        if (b.empty()) { // the peer is done: close our side too
+            (void)e->net->tcp_close(id, e->net->now());
+            return 0;
+        }
+        const size_t n = e->net->tcp_send(id, b, e->net->now());
+        if (n < b.size()) [[unlikely]]
+            ++e->short_sends;
+        e->bytes += n;
+        return n;
+    }
+    static void on_writable(void* self, tcp_id id) {
+        // What could not be echoed for want of send space is still in the receive queue, shown
+        // again only with new data: setting the callbacks again delivers it now.
+        auto* e = static_cast<tcp_echo_server*>(self);
+        const tcp_connection* c = e->net->tcp_state(id);
+        if (c != nullptr && c->received_bytes() > 0) [[unlikely]]
+            (void)e->net->tcp_set_callbacks(id, e->callbacks());
+    }
+};
+
 int stack_server(const bench_options& o) {
     auto rt = open_runtime(o);
     if (!rt) return 1;
     stack& net = rt->net();
     udp_echo_server echo{&net};
+    tcp_echo_server techo{&net};
+    if (auto l = net.tcp_listen(o.port, 16, &tcp_echo_server::on_accept, &techo); !l) {
+        std::fprintf(stderr, "tachyon-bench: cannot listen on TCP port %u: %s\n", o.port, l.err().message.c_str());
+        return 1;
+    }
     auto id = net.udp_open();
     if (!id || net.udp_bind(*id, ipv4_address::any(), o.port) != errc::ok) {
         std::fprintf(stderr, "tachyon-bench: cannot bind UDP port %u\n", o.port);
@@ -479,10 +562,12 @@ int stack_server(const bench_options& o) {
     steady_counter counter;
     bool counting = false;
     uint64_t from = 0;
-    auto handled = [&] { return echo.echoed + net.stats().icmp.tx_echo_replies; };
+    auto handled = [&] { return echo.echoed + net.stats().icmp.tx_echo_replies + techo.bytes / o.size; };
     const int64_t deadline = now_ns() + int64_t(o.seconds * 1e9);
-    // The window closes once the client has gone quiet for 100 ms, before the SIGTERM that ends
-    // the run (its handler's return, rt_sigreturn, is a system call that is no message's).
+    // The window closes once the client has gone quiet for 100 ms, and says so on stderr: the
+    // driver sends the SIGTERM that ends the run only after that line (the handler's return,
+    // rt_sigreturn, is a system call, and it is no message's: counted inside the window it was
+    // the "1 system call per closed-loop server window" of earlier reports).
     bool closed = false;
     uint64_t last_handled = 0, at_close = 0;
     int64_t last_change = now_ns();
@@ -502,17 +587,26 @@ int stack_server(const bench_options& o) {
             counter.end();
             closed = true;
             at_close = h;
+            std::fprintf(stderr, "stack server: window closed\n");
+            break;
         }
         if (now.ns_since_epoch() > deadline) break;
     }
+    if (closed) linger(double(deadline - now_ns()) / 1e9); // no more polling: until the SIGTERM
     if (counting && !closed) {
         counter.end();
         at_close = handled();
     }
+    if (techo.accepted > 0) std::fprintf(stderr, "server stats: %s\n", net.stats_json().c_str());
     report r;
     r.field("mode", std::string("stack-server"));
     r.field("udp_echoed", double(echo.echoed));
     r.field("icmp_echoed", double(net.stats().icmp.tx_echo_replies));
+    r.field("tcp_echoed_bytes", double(techo.bytes));
+    r.field("tcp_short_sends", double(techo.short_sends));
+    r.field("tcp_rx_segments", double(net.stats().tcp.rx_segments));
+    r.field("tcp_tx_segments", double(net.stats().tcp.tx_segments));
+    r.field("tcp_retransmits", double(net.stats().tcp.retransmits));
     r.field("errors", double(echo.errors));
     r.counts(counter, counting ? at_close - from : 0);
     r.print();
@@ -558,30 +652,118 @@ struct client_state {
     }
 };
 
-/// Sends message `seq` from `net` (UDP on socket `id`, or an ICMP echo request).
+/// The client's TCP connection: the byte stream cut back into messages of `size` bytes, each
+/// starting with its sequence number.
+struct tcp_client_conn {
+    client_state* cs = nullptr;
+    uint32_t size = 64;
+    uint32_t have = 0;             // bytes of the current message received
+    std::array<std::byte, 8> seq_bytes{};
+    bool connected = false;
+    bool closed = false;
+    tcp_close_reason reason = tcp_close_reason::none;
+
+    tcp_callbacks callbacks() {
+        tcp_callbacks cb;
+        cb.context = this;
+        cb.on_connected = [](void* c, tcp_id) { static_cast<tcp_client_conn*>(c)->connected = true; };
+        cb.on_data = &on_data;
+        cb.on_closed = [](void* c, tcp_id, tcp_close_reason r) {
+            auto* t = static_cast<tcp_client_conn*>(c);
+            t->closed = true;
+            t->reason = r;
+        };
+        return cb;
+    }
+    static size_t on_data(void* self, tcp_id, std::span<const std::byte> b) {
+        auto* t = static_cast<tcp_client_conn*>(self);
+        if (b.empty()) {
+            t->closed = true;
+            return 0;
+        }
+        for (size_t i = 0; i < b.size();) {
+            size_t k;
+            if (t->have < 8) {
+                k = std::min<size_t>(8 - t->have, b.size() - i);
+                std::memcpy(t->seq_bytes.data() + t->have, b.data() + i, k);
+            } else {
+                k = std::min<size_t>(t->size - t->have, b.size() - i);
+            }
+            t->have += uint32_t(k);
+            i += k;
+            if (t->have == t->size) {
+                t->have = 0;
+                uint64_t seq = 0;
+                std::memcpy(&seq, t->seq_bytes.data(), 8);
+                t->cs->arrived(seq);
+            }
+        }
+        return b.size();
+    }
+};
+
+enum class proto { udp, icmp, tcp };
+
+const char* mode_name(proto p) {
+    switch (p) {
+    case proto::udp: return "udp-pingpong";
+    case proto::icmp: return "icmp-pingpong";
+    default: return "tcp-pingpong";
+    }
+}
+
+/// Sends message `seq` from `net` (UDP on socket `id`, an ICMP echo request, or on the TCP
+/// connection `tid`: the whole message or nothing).
 struct sender {
     stack* net;
-    bool udp;
+    proto p;
     udp_id id;
     ipv4_address dst;
     uint16_t port;
     std::vector<std::byte> payload;
+    tcp_id tid = 0;
+    bool fits() const { return p != proto::tcp || net->tcp_send_space(tid) >= payload.size(); }
     errc send(uint64_t seq, instant now) {
         std::memcpy(payload.data(), &seq, 8);
-        if (udp) return net->udp_send_to(id, dst, port, payload, now);
-        return net->send_echo_request(dst, 0x7ac7, uint16_t(seq), payload, now);
+        switch (p) {
+        case proto::udp: return net->udp_send_to(id, dst, port, payload, now);
+        case proto::icmp: return net->send_echo_request(dst, 0x7ac7, uint16_t(seq), payload, now);
+        default: return net->tcp_send(tid, payload, now) == payload.size() ? errc::ok : errc::no_buffer;
+        }
     }
 };
 
-int stack_client(const bench_options& o, bool udp) {
+/// Opens a TCP connection from `net` to dst:port and polls until it is established (or 5 s).
+bool tcp_open(stack& net, tcp_client_conn& conn, sender& s, const std::function<instant()>& clock,
+              const std::function<void(instant)>& poll) {
+    auto id = net.tcp_connect(s.dst, s.port, conn.callbacks(), duration::s(5), clock());
+    if (!id) {
+        std::fprintf(stderr, "tachyon-bench: tcp_connect: %s\n", id.err().message.c_str());
+        return false;
+    }
+    s.tid = *id;
+    const int64_t until = now_ns() + 5'000'000'000;
+    while (!conn.connected && !conn.closed && now_ns() < until && !stop_requested()) poll(clock());
+    if (!conn.connected) {
+        std::fprintf(stderr, "tachyon-bench: the TCP connection did not open (%s)\n",
+                     conn.closed ? to_string(conn.reason) : "timeout");
+        return false;
+    }
+    return true;
+}
+
+int stack_client(const bench_options& o, proto p) {
     auto rt = open_runtime(o);
     if (!rt) return 1;
     stack& net = rt->net();
     install_stop_signals();
     client_state cs;
     cs.warmup = o.warmup;
-    sender s{&net, udp, 0, o.dst, o.port, std::vector<std::byte>(std::max<uint32_t>(o.size, 8))};
-    if (udp) {
+    sender s{&net, p, 0, o.dst, o.port, std::vector<std::byte>(std::max<uint32_t>(o.size, 8))};
+    tcp_client_conn conn;
+    conn.cs = &cs;
+    conn.size = uint32_t(s.payload.size());
+    if (p == proto::udp) {
         auto id = net.udp_open();
         if (!id || net.udp_bind(*id, ipv4_address::any(), uint16_t(o.port + 1)) != errc::ok) {
             std::fprintf(stderr, "tachyon-bench: cannot open the UDP socket\n");
@@ -589,15 +771,18 @@ int stack_client(const bench_options& o, bool udp) {
         }
         s.id = *id;
         (void)net.udp_on_datagram(*id, &client_state::on_udp, &cs);
-    } else {
+    } else if (p == proto::icmp) {
         net.on_echo_reply(&client_state::on_icmp, &cs);
+    } else if (!tcp_open(net, conn, s, now_instant, [&](instant t) { net.poll(t); })) {
+        return 1;
     }
+    const stack_stats before = net.stats();
     steady_counter counter;
-    uint64_t lost = 0, send_errors = 0;
+    uint64_t lost = 0, send_errors = 0, deferred = 0, last_deferred = UINT64_MAX;
     const uint64_t total = o.warmup + o.count;
     // Resolve the peer first (ARP), outside the measurement: one message, waited for.
     if (o.rate <= 0) {
-        for (uint64_t i = 0; i < total && !stop_requested(); ++i) {
+        for (uint64_t i = 0; i < total && !stop_requested() && !conn.closed; ++i) {
             if (i == o.warmup) counter.begin();
             cs.expect = i;
             cs.got = false;
@@ -613,22 +798,29 @@ int stack_client(const bench_options& o, bool udp) {
                     break;
                 }
             }
+            // TCP: a lost reply is not lost, only late (retransmitted); a late one would shift
+            // every later reply by one. Not seen in practice; `stale` counts it.
         }
         counter.end();
     } else {
         // Open loop: message k leaves at t0 + k*period (as soon after as the loop sees it) and
         // its latency counts from that scheduled time, so a stall delays every message it holds
-        // up instead of hiding them (no coordinated omission).
+        // up instead of hiding them (no coordinated omission). TCP: a message that finds the
+        // send buffer full waits for room (and its latency grows), the stream stays whole.
         const double period_d = 1e9 / o.rate;
         cs.period = int64_t(period_d);
-        // Warm up ARP with one closed-loop message (sequence numbers below the schedule's).
         cs.t0 = now_ns() + 50'000'000;
         uint64_t next = 0;
         const int64_t end_at = cs.t0 + int64_t(double(total) * period_d) + 200'000'000;
         bool counting = false;
-        while (!stop_requested()) {
+        while (!stop_requested() && !conn.closed) {
             const int64_t t = now_ns();
             while (next < total && cs.t0 + int64_t(next) * cs.period <= t) {
+                if (!s.fits()) {
+                    if (next != last_deferred) ++deferred; // messages held back, each counted once
+                    last_deferred = next;
+                    break;
+                }
                 if (next == o.warmup && !counting) {
                     counting = true;
                     counter.begin();
@@ -642,18 +834,203 @@ int stack_client(const bench_options& o, bool udp) {
         if (counting) counter.end();
         lost = total - std::min(total, cs.received);
     }
-    summary(udp ? "udp-pingpong" : "icmp-pingpong", cs.h);
+    const stack_stats& after = net.stats();
+    const uint64_t tcp_tx = after.tcp.tx_segments - before.tcp.tx_segments;
+    const uint64_t tcp_rx = after.tcp.rx_segments - before.tcp.rx_segments;
+    const uint64_t retransmits = after.tcp.retransmits - before.tcp.retransmits;
+    if (p == proto::tcp) {
+        // A clean close, so that the server's side ends too.
+        (void)net.tcp_close(s.tid, now_instant());
+        const int64_t until = now_ns() + 20'000'000;
+        while (now_ns() < until) net.poll(now_instant());
+    }
+    if (p == proto::tcp) std::fprintf(stderr, "client stats: %s\n", net.stats_json().c_str());
+    summary(mode_name(p), cs.h);
     write_cdf(o, cs.h);
     report r;
-    r.field("mode", std::string(udp ? "udp-pingpong" : "icmp-pingpong"));
+    r.field("mode", std::string(mode_name(p)));
     r.field("loop", std::string(o.rate > 0 ? "open" : "closed"));
     r.field("rate", o.rate);
     r.field("lost", double(lost));
     r.field("send_errors", double(send_errors));
     r.field("stale", double(cs.duplicates_or_stale));
+    if (p == proto::tcp) {
+        r.field("delayed_ack", double(o.delayed_ack));
+        r.field("tcp_tx_segments", double(tcp_tx));
+        r.field("tcp_rx_segments", double(tcp_rx));
+        r.field("tcp_retransmits", double(retransmits));
+        r.field("deferred_for_space", double(deferred));
+        r.field("closed_early", double(conn.closed));
+    }
     r.latency(cs.h);
     r.counts(counter, o.rate > 0 ? o.count : cs.h.count());
     r.print();
+    linger(0.3); // the server closes its window after 100 ms of quiet and stops polling
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP stream: one direction, bulk.
+
+/// The sink: listens on --port, takes every byte, measures bytes and segments per second over
+/// a window that opens --warmup-seconds after the first byte and lasts --seconds; then resets
+/// the connection (which ends the sender).
+int tcp_stream_server(const bench_options& o) {
+    auto rt = open_runtime(o);
+    if (!rt) return 1;
+    stack& net = rt->net();
+    install_stop_signals();
+    struct sink {
+        stack* net = nullptr;
+        uint64_t bytes = 0;
+        tcp_id id = 0;
+        bool have = false;
+        static void on_accept(void* self, tcp_id id) {
+            auto* k = static_cast<sink*>(self);
+            k->id = id;
+            k->have = true;
+            tcp_callbacks cb;
+            cb.context = self;
+            cb.on_data = [](void* c, tcp_id, std::span<const std::byte> b) -> size_t {
+                static_cast<sink*>(c)->bytes += b.size();
+                return b.size();
+            };
+            (void)k->net->tcp_set_callbacks(id, cb);
+        }
+    } k{&net};
+    if (auto l = net.tcp_listen(o.port, 16, &sink::on_accept, &k); !l) {
+        std::fprintf(stderr, "tachyon-bench: cannot listen on TCP port %u: %s\n", o.port, l.err().message.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "tcp-stream server: ready\n");
+    steady_counter counter;
+    uint64_t bytes_at_open = 0, segs_at_open = 0, ack_at_open = 0;
+    int64_t first = 0, win_start = 0, win_end = 0;
+    bool open_ = false;
+    const int64_t give_up = now_ns() + 30'000'000'000;
+    while (!stop_requested()) {
+        const instant now = now_instant();
+        net.poll(now);
+        const int64_t t = now.ns_since_epoch();
+        if (first == 0) {
+            if (k.bytes > 0) first = t;
+            else if (t > give_up) break;
+            continue;
+        }
+        if (!open_ && t - first >= int64_t(o.warmup_seconds * 1e9)) {
+            open_ = true;
+            win_start = now_ns();
+            bytes_at_open = k.bytes;
+            segs_at_open = net.stats().tcp.rx_segments;
+            ack_at_open = net.stats().tcp.tx_segments;
+            counter.begin();
+        } else if (open_ && t - win_start >= int64_t(o.seconds * 1e9)) {
+            win_end = now_ns();
+            counter.end();
+            break;
+        }
+    }
+    if (open_ && win_end == 0) {
+        win_end = now_ns();
+        counter.end();
+    }
+    const uint64_t got = k.bytes - bytes_at_open;
+    const uint64_t segs = net.stats().tcp.rx_segments - segs_at_open;
+    const uint64_t acks = net.stats().tcp.tx_segments - ack_at_open;
+    const double secs = win_end > win_start ? double(win_end - win_start) / 1e9 : 0;
+    if (k.have) (void)net.tcp_abort(k.id, now_instant());
+    for (const int64_t until = now_ns() + 50'000'000; now_ns() < until;) net.poll(now_instant());
+    std::fprintf(stderr, "tcp-stream: %llu bytes in %llu segments in %.2f s: %.1f MB/s, %.0f segments/s\n",
+                 (unsigned long long)got, (unsigned long long)segs, secs, secs > 0 ? double(got) / secs / 1e6 : 0,
+                 secs > 0 ? double(segs) / secs : 0);
+    report r;
+    r.field("mode", std::string("tcp-stream-server"));
+    r.field("tcp_buffer", double(o.backend.stack.tcp.receive_buffer));
+    r.field("bytes", double(got));
+    r.field("segments", double(segs));
+    r.field("acks_sent", double(acks));
+    r.field("seconds", secs);
+    r.field("bytes_per_s", secs > 0 ? double(got) / secs : 0);
+    r.field("segments_per_s", secs > 0 ? double(segs) / secs : 0);
+    r.field("rate", secs > 0 ? double(segs) / secs : 0);
+    r.field("bytes_per_segment", segs ? double(got) / double(segs) : 0);
+    r.field("out_of_order", double(net.stats().tcp.out_of_order));
+    r.field("drops", double(net.stats().tcp.drop_out_of_order_full + net.stats().tcp.drop_not_acceptable +
+                            net.stats().ipv4.drops() + net.stats().ethernet.drops()));
+    r.counts(counter, segs);
+    r.print();
+    std::fprintf(stderr, "tcp-stream server: window closed\n");
+    linger(30); // until the driver has stopped the sender, then SIGTERM
+    return 0;
+}
+
+/// The sender: connects to --dst:--port and keeps the send buffer full with whole segments
+/// (writes of a multiple of the MSS) until the sink resets the connection or --seconds pass.
+int tcp_stream_client(const bench_options& o) {
+    auto rt = open_runtime(o);
+    if (!rt) return 1;
+    stack& net = rt->net();
+    install_stop_signals();
+    client_state cs;
+    sender s{&net, proto::tcp, 0, o.dst, o.port, {}};
+    tcp_client_conn conn;
+    conn.cs = &cs;
+    if (!tcp_open(net, conn, s, now_instant, [&](instant t) { net.poll(t); })) return 1;
+    const size_t mss = net.tcp_state(s.tid)->send_mss();
+    std::vector<std::byte> chunk(256 * 1024);
+    for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = std::byte(i * 131 >> 3);
+    uint64_t sent = 0, writes = 0;
+    steady_counter counter;
+    bool counting = false, closed_window = false;
+    int64_t last_progress = now_ns();
+    const int64_t start = now_ns(), deadline = start + int64_t(o.seconds * 1e9);
+    int64_t count_from = 0;
+    uint64_t sent_at_count = 0;
+    const uint64_t tx0 = net.stats().tcp.tx_segments, rtx0 = net.stats().tcp.retransmits;
+    while (!stop_requested() && !conn.closed) {
+        const instant now = now_instant();
+        net.poll(now);
+        const size_t space = std::min(net.tcp_send_space(s.tid), chunk.size());
+        const int64_t t = now.ns_since_epoch();
+        if (space >= mss) {
+            const size_t n = net.tcp_send(s.tid, std::span(chunk.data(), space - space % mss), now);
+            sent += n;
+            ++writes;
+            if (n > 0) last_progress = t;
+        }
+        // The sink ends the run with a RST; should that be lost with its link, the window closes
+        // once nothing has moved for 100 ms, and says so, before the driver's SIGTERM (whose
+        // handler's return would be counted as a system call).
+        if (counting && !closed_window && t - last_progress > 100'000'000) {
+            counter.end();
+            closed_window = true;
+            break;
+        }
+        if (!counting && t - start > int64_t(o.warmup_seconds * 1e9)) {
+            counting = true;
+            count_from = t;
+            sent_at_count = sent;
+            counter.begin();
+        }
+        if (t > deadline) break;
+    }
+    if (counting && !closed_window) counter.end();
+    const double secs = double((closed_window ? last_progress : now_ns()) - count_from) / 1e9;
+    std::fprintf(stderr, "tcp-stream client: %llu bytes sent (MSS %zu), %.1f MB/s after the warm-up\n",
+                 (unsigned long long)sent, mss, counting ? double(sent - sent_at_count) / secs / 1e6 : 0.0);
+    report r;
+    r.field("mode", std::string("tcp-stream-client"));
+    r.field("mss", double(mss));
+    r.field("bytes_sent", double(sent));
+    r.field("writes", double(writes));
+    r.field("bytes_per_s", counting && secs > 0 ? double(sent - sent_at_count) / secs : 0);
+    r.field("tcp_tx_segments", double(net.stats().tcp.tx_segments - tx0));
+    r.field("tcp_retransmits", double(net.stats().tcp.retransmits - rtx0));
+    r.field("closed_by", std::string(to_string(conn.reason)));
+    r.counts(counter, (sent - sent_at_count) / mss);
+    r.print();
+    std::fprintf(stderr, "tcp-stream client: window closed\n");
+    linger(30); // no more polling: until the driver's SIGTERM
     return 0;
 }
 
@@ -718,6 +1095,8 @@ int stack_rx(const bench_options& o) {
     r.field("drops", double(net.stats().udp.drops() + net.stats().ipv4.drops() + net.stats().ethernet.drops()));
     r.counts(counter, got);
     r.print();
+    std::fprintf(stderr, "udp-rx: window closed\n");
+    linger(30); // until the driver has stopped the blaster, then SIGTERM
     return 0;
 }
 
@@ -775,7 +1154,7 @@ private:
 };
 
 int mem_pingpong(const bench_options& o) {
-    const bool udp = o.proto == "udp";
+    const proto p = o.proto == "udp" ? proto::udp : o.proto == "icmp" ? proto::icmp : proto::tcp;
     g_callgrind = o.collect != "none";
     const bool collect_server = o.collect == "server" || o.collect == "both";
     const bool collect_client = o.collect == "client" || o.collect == "both";
@@ -787,6 +1166,10 @@ int mem_pingpong(const bench_options& o) {
     cb.address = ipv4_cidr{o.dst, 24};
     ca.static_arp.push_back({o.dst, lc.mac_b});
     cb.static_arp.push_back({o.src, lc.mac_a});
+    // TCP: the client delays its ACKs, so that each request carries the ACK of the previous
+    // response (two frames per exchange, as in the lwIP harness); the server ACKs at once, on
+    // the response. Time stands still under callgrind: the 40 ms timer never fires.
+    ca.tcp.delayed_ack = true;
     auto a = stack::create(ca, da);
     auto b = stack::create(cb, db);
     if (!a || !b) {
@@ -804,8 +1187,20 @@ int mem_pingpong(const bench_options& o) {
     client_state cs;
     cs.warmup = o.warmup;
     cs.timing = !g_callgrind;
-    sender s{&client, udp, 0, o.dst, o.port, std::vector<std::byte>(std::max<uint32_t>(o.size, 8))};
-    if (udp) {
+    sender s{&client, p, 0, o.dst, o.port, std::vector<std::byte>(std::max<uint32_t>(o.size, 8))};
+    tcp_echo_server techo{&server};
+    tcp_client_conn conn;
+    conn.cs = &cs;
+    conn.size = uint32_t(s.payload.size());
+    if (p == proto::tcp) {
+        if (!server.tcp_listen(o.port, 16, &tcp_echo_server::on_accept, &techo)) return 1;
+        const bool ok = tcp_open(client, conn, s, now_instant, [&](instant t) {
+            client.poll(t);
+            server.poll(t);
+        });
+        if (!ok) return 1;
+        now = now_instant();
+    } else if (p == proto::udp) {
         auto sid = server.udp_open();
         (void)server.udp_bind(*sid, ipv4_address::any(), o.port);
         echo.id = *sid;
@@ -840,13 +1235,18 @@ int mem_pingpong(const bench_options& o) {
         if (!cs.got) ++lost;
     }
     counter.end();
-    summary(udp ? "mem udp-pingpong" : "mem icmp-pingpong", cs.h);
+    summary(p == proto::udp ? "mem udp-pingpong" : p == proto::icmp ? "mem icmp-pingpong" : "mem tcp-pingpong", cs.h);
     write_cdf(o, cs.h);
     report r;
     r.field("mode", std::string("mem-pingpong"));
     r.field("proto", o.proto);
     r.field("collect", o.collect);
     r.field("lost", double(lost));
+    if (p == proto::tcp) {
+        r.field("tcp_server_rx_segments", double(server.stats().tcp.rx_segments));
+        r.field("tcp_server_tx_segments", double(server.stats().tcp.tx_segments));
+        r.field("tcp_client_tx_segments", double(client.stats().tcp.tx_segments));
+    }
     r.latency(cs.h);
     r.counts(counter, o.count);
     r.print();
@@ -906,7 +1306,8 @@ int usage_error(const char* what) {
     std::fprintf(stderr, "tachyon-bench: %s\n", what);
     std::fprintf(stderr,
                  "usage: tachyon-bench MODE [flags]; MODE one of raw-pingpong, udp-pingpong, icmp-pingpong, "
-                 "stack-server, blast, rx-drop, udp-rx, mem-pingpong, tcp-pingpong, tcp-stream (MODE --help for flags)\n");
+                 "stack-server, blast, rx-drop, udp-rx, mem-pingpong, tcp-pingpong, tcp-stream, jitter, selftest-counters "
+                 "(MODE --help for flags)\n");
     return 2;
 }
 
@@ -930,13 +1331,27 @@ int main(int argc, char** argv) {
             return {};
         };
     };
-    cli.option("role", "server|client", "raw-pingpong: which end", [&](std::string_view v) -> result<void> {
+    cli.option("delayed-ack", "0|1", "TCP client stack: delayed ACKs (RFC 1122 §4.2.3.2; default 0)",
+               [&](std::string_view v) -> result<void> {
+        if (v != "0" && v != "1") return make_error(errc::invalid_argument, "expected 0 or 1");
+        o.delayed_ack = v == "1";
+        return {};
+    });
+    cli.option("tcp-buffer", "BYTES", "TCP send and receive buffers of the stack (default: the stack's, 64 KiB)",
+               [&](std::string_view v) -> result<void> {
+        uint64_t n = 0;
+        if (auto ok = parse_u64(v, n); !ok || n < 4096 || n > (64u << 20))
+            return make_error(errc::invalid_argument, "expected 4096 to 64 MiB");
+        o.backend.stack.tcp.send_buffer = o.backend.stack.tcp.receive_buffer = size_t(n);
+        return {};
+    });
+    cli.option("role", "server|client", "raw-pingpong, tcp-stream: which end", [&](std::string_view v) -> result<void> {
         if (v != "server" && v != "client") return make_error(errc::invalid_argument, "expected server or client");
         o.role = std::string(v);
         return {};
     });
-    cli.option("proto", "udp|icmp", "mem-pingpong: the protocol", [&](std::string_view v) -> result<void> {
-        if (v != "udp" && v != "icmp") return make_error(errc::invalid_argument, "expected udp or icmp");
+    cli.option("proto", "udp|icmp|tcp", "mem-pingpong: the protocol", [&](std::string_view v) -> result<void> {
+        if (v != "udp" && v != "icmp" && v != "tcp") return make_error(errc::invalid_argument, "expected udp, icmp or tcp");
         o.proto = std::string(v);
         return {};
     });
@@ -944,8 +1359,8 @@ int main(int argc, char** argv) {
     cli.option("warmup", "N", "messages before the measurement starts", u64(o.warmup));
     cli.option("size", "BYTES", "payload bytes (default 64)", [&](std::string_view v) -> result<void> {
         uint64_t n = 0;
-        if (auto ok = parse_u64(v, n); !ok || n < 8 || n > 1400)
-            return make_error(errc::invalid_argument, "expected 8 to 1400");
+        if (auto ok = parse_u64(v, n); !ok || n < 8 || n > 1472)
+            return make_error(errc::invalid_argument, "expected 8 to 1472 (a 1514-byte frame)");
         o.size = uint32_t(n);
         return {};
     });
@@ -991,19 +1406,23 @@ int main(int argc, char** argv) {
     if (*parsed == tachyon::cli_outcome::help) return 0;
     if (!o.backend.have_ip) {
         // The stack modes need an address; default to the role's usual one.
-        const bool serverish = o.mode == "stack-server" || o.mode == "udp-rx" || o.mode == "rx-drop";
+        const bool serverish = o.mode == "stack-server" || o.mode == "udp-rx" || o.mode == "rx-drop" ||
+                               (o.mode == "tcp-stream" && o.role == "server");
         o.backend.stack.address = ipv4_cidr{serverish ? o.dst : o.src, 24};
         o.backend.have_ip = true;
     }
     if (o.mode == "mem-pingpong") return mem_pingpong(o);
     if (o.mode == "selftest-counters") return selftest_counters();
     if (o.mode == "jitter") return jitter(o);
-    if (o.mode == "tcp-pingpong" || o.mode == "tcp-stream") {
-        std::fprintf(stderr, "tachyon-bench %s: not yet measured: TCP not built\n", o.mode.c_str());
-        std::printf("{\"mode\": \"%s\", \"status\": \"not yet measured: TCP not built\"}\n", o.mode.c_str());
-        return 3;
+    if (o.mode == "tcp-stream") {
+        return o.role == "server" ? tcp_stream_server(o) : tcp_stream_client(o);
     }
-    if (o.mode == "udp-pingpong" || o.mode == "icmp-pingpong") return stack_client(o, o.mode == "udp-pingpong");
+    if (o.mode == "tcp-pingpong") {
+        o.backend.stack.tcp.delayed_ack = o.delayed_ack;
+        return stack_client(o, proto::tcp);
+    }
+    if (o.mode == "udp-pingpong" || o.mode == "icmp-pingpong")
+        return stack_client(o, o.mode == "udp-pingpong" ? proto::udp : proto::icmp);
     if (o.mode == "stack-server") return stack_server(o);
     if (o.mode == "udp-rx") return stack_rx(o);
 #ifdef TACHYON_HAVE_DPDK
