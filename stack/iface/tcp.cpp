@@ -56,8 +56,11 @@ void stack::tcp_release(uint32_t slot) {
 
 void stack::tcp_rearm(uint32_t slot) {
     const instant d = _tcbs[slot]->next_deadline();
-    if (d == instant::never()) _wheel.cancel(_tcp_timers[slot]);
-    else _wheel.arm(_tcp_timers[slot], d);
+    // No deadline: the timer is left where it is rather than cancelled. Request/response
+    // traffic clears and sets the retransmission timer on every message; leaving it armed
+    // makes the next arming a store (the wheel re-files lazily), and a timer that fires with
+    // nothing due costs one look at the connection, once.
+    if (d != instant::never()) _wheel.arm(_tcp_timers[slot], d);
 }
 
 void stack::tcp_mark_dirty(uint32_t slot) {
