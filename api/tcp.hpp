@@ -38,11 +38,10 @@
 /// retransmission, keepalive or user timeout; unreachable; aborted: ours). The handler may
 /// destroy the stream from any callback.
 ///
-/// Buffer sizes are stack-level settings today: every connection of a stack has
-/// `stack_config::tcp.send_buffer` bytes of send buffer and `receive_buffer` bytes of receive
-/// buffer (the window), fixed when the stack is built (`tcp_buffer_sizes` below reads them;
-/// `set_tcp_buffer_sizes` writes them into a configuration before `stack::create`).
-/// Per-connection sizes would need a change in the stack.
+/// Buffer sizes: the stack is built with a maximum for every connection (`stack_config::tcp.
+/// send_buffer` / `receive_buffer`, which `set_tcp_buffer_sizes` writes before `stack::create`;
+/// the queues are allocated for it at start-up); `tcp_stream::set_buffer_sizes` makes one
+/// connection's smaller.
 
 #include <concepts>
 #include <cstddef>
@@ -61,12 +60,12 @@ struct tcp_buffer_sizes {
     size_t receive = 0; ///< bytes a connection may hold for the application (the window)
 };
 
-/// The buffer sizes a stack's connections have (a stack-level setting).
+/// The largest buffer sizes a stack's connections may have (set at start-up).
 inline tcp_buffer_sizes get_tcp_buffer_sizes(const stack& st) {
     return {st.config().tcp.send_buffer, st.config().tcp.receive_buffer};
 }
 
-/// Sets the buffer sizes of every connection of the stacks built from `config`.
+/// Sets the largest buffer sizes of the connections of stacks built from `config`.
 inline void set_tcp_buffer_sizes(stack_config& config, tcp_buffer_sizes sizes) {
     config.tcp.send_buffer = sizes.send;
     config.tcp.receive_buffer = sizes.receive;
@@ -187,13 +186,22 @@ public:
     errc set_keepalive(bool on) {
         return _s && _s->open ? _s->st->tcp_set_keepalive(_s->id, on, _s->st->now()) : errc::not_found;
     }
+    /// Sets this stream's send and receive buffer sizes in bytes (0 keeps one), each at most the
+    /// stack's `tcp.send_buffer` / `tcp.receive_buffer`; set the receive size before the
+    /// handshake for it to shape the first window.
+    errc set_buffer_sizes(size_t send, size_t receive) {
+        return _s && _s->open ? _s->st->tcp_set_buffer_sizes(_s->id, send, receive) : errc::not_found;
+    }
     /// Aborts (`on_closed(timeout)`) when sent data stays unacknowledged for `d`; 0 turns it off.
     errc set_user_timeout(duration d) {
         return _s && _s->open ? _s->st->tcp_set_user_timeout(_s->id, d) : errc::not_found;
     }
 
-    /// The send and receive buffer sizes (the stack's, for every connection).
-    tcp_buffer_sizes buffer_sizes() const { return _s ? get_tcp_buffer_sizes(*_s->st) : tcp_buffer_sizes{}; }
+    /// This stream's send and receive buffer sizes.
+    tcp_buffer_sizes buffer_sizes() const {
+        const tcp_connection* c = control_block();
+        return c != nullptr ? tcp_buffer_sizes{c->send_buffer(), c->receive_buffer()} : tcp_buffer_sizes{};
+    }
 
     /// True while the connection is open (until `on_closed`).
     bool is_open() const { return _s && _s->open; }

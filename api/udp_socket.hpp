@@ -82,6 +82,10 @@ public:
     }
     /// TTL of the multicast datagrams this socket sends (default 1, RFC 1112 §6.1).
     errc set_multicast_ttl(uint8_t ttl) { return _st->udp_set_multicast_ttl(_id, ttl); }
+    /// Also delivers this socket's multicast to this stack's sockets joined to the group.
+    errc set_multicast_loop(bool on) { return _st->udp_set_multicast_loop(_id, on); }
+    /// The pull queue's length in datagrams (1 to the stack's configured `udp_queue`).
+    errc set_receive_queue(size_t datagrams) { return _st->udp_set_receive_queue(_id, datagrams); }
     /// The socket's state and counters.
     const udp_endpoint& state() const { return *_st->udp_state(_id); }
     /// Closes the socket now (also done by the destructor).

@@ -29,6 +29,7 @@
 #include "stack/wire/arp.hpp"
 #include "stack/wire/ethernet.hpp"
 #include "stack/wire/ipv4.hpp"
+#include "stack/wire/udp.hpp"
 
 namespace tachyon {
 
@@ -147,6 +148,11 @@ public:
     errc udp_leave(udp_id id, ipv4_address group, ipv4_address source, instant now);
     /// Sets the TTL of the multicast datagrams a socket sends (default: the configuration's).
     errc udp_set_multicast_ttl(udp_id id, uint8_t ttl);
+    /// Delivers the multicast this socket sends to this stack's sockets joined to the group
+    /// too (IP_MULTICAST_LOOP; off by default: a trading host rarely wants its own feed back).
+    errc udp_set_multicast_loop(udp_id id, bool on);
+    /// Sets the pull queue's length (1 to the configured `udp_queue`).
+    errc udp_set_receive_queue(udp_id id, size_t datagrams);
     /// Closes a UDP socket, dropping what it had queued and leaving its groups.
     void udp_close(udp_id id, instant now);
     /// A UDP socket's state (read-only).
@@ -178,6 +184,9 @@ public:
     errc tcp_set_keepalive(tcp_id id, bool on, instant now);
     /// Aborts the connection when data stays unacknowledged for `d` (0: off).
     errc tcp_set_user_timeout(tcp_id id, duration d);
+    /// Sets a connection's send and receive buffer sizes (0 keeps one), each at most the
+    /// stack's configured `tcp.send_buffer` / `tcp.receive_buffer`.
+    errc tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive);
     /// A connection's control block (read-only), or null for a stale id.
     const tcp_connection* tcp_state(tcp_id id) const;
 
@@ -231,6 +240,9 @@ private:
     void send_igmp(const igmp_output& message);
     errc update_group(ipv4_address group, instant now);
     enum class membership : uint8_t { accepted, not_joined, source_filtered };
+    udp_endpoint* udp_demux_multicast(ipv4_address group, uint16_t port, ipv4_address source);
+    void udp_deliver(udp_endpoint& e, packet&& frame, const wire::ipv4_repr& ip, const wire::udp_repr& udp);
+    void udp_loop_back(ipv4_address group, uint16_t port, uint16_t src_port, std::span<const std::byte> payload);
     static membership membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source);
     void send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, instant now);
     bool icmp_error_allowed(instant now);

@@ -429,6 +429,13 @@ errc stack::tcp_set_keepalive(tcp_id id, bool on, instant now) {
     return errc::ok;
 }
 
+errc stack::tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    c->set_buffer_sizes(send, receive);
+    return errc::ok;
+}
+
 errc stack::tcp_set_user_timeout(tcp_id id, duration d) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;

@@ -29,18 +29,11 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         if (e != nullptr && e->remote_port != 0 && (e->remote_address != ip.src || e->remote_port != udp.src_port))
             e = nullptr; // a connected socket hears only its peer
     } else {
-        // A socket bound to the group, else one bound to any address, that joined the group.
-        e = _udp.find(ip.dst, udp.dst_port);
-        if (e == nullptr) e = _udp.find(ipv4_address::any(), udp.dst_port);
-        if (e != nullptr) {
-            switch (membership_verdict(*e, ip.dst, ip.src)) {
-            case membership::accepted: break;
-            case membership::not_joined: e = nullptr; break;
-            case membership::source_filtered:
-                TACHYON_DROP(_stats.udp.drop_source_filtered);
-                ++e->rx_drop_source_filtered;
-                return;
-            }
+        e = udp_demux_multicast(ip.dst, udp.dst_port, ip.src);
+        if (e != nullptr && membership_verdict(*e, ip.dst, ip.src) == membership::source_filtered) {
+            TACHYON_DROP(_stats.udp.drop_source_filtered);
+            ++e->rx_drop_source_filtered;
+            return;
         }
     }
     if (e == nullptr) [[unlikely]] {
@@ -51,23 +44,61 @@ void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         return;
     }
     frame.truncate(udp.length);
-    if (e->handler != nullptr) [[likely]] {
+    udp_deliver(*e, std::move(frame), ip, udp);
+}
+
+udp_endpoint* stack::udp_demux_multicast(ipv4_address group, uint16_t port, ipv4_address source) {
+    // A socket bound to the group, else one bound to any address, that joined the group. A
+    // socket that joined it, but not from this source, is returned too: the caller counts it.
+    udp_endpoint* e = _udp.find(group, port);
+    if (e == nullptr) e = _udp.find(ipv4_address::any(), port);
+    if (e != nullptr && membership_verdict(*e, group, source) == membership::not_joined) e = nullptr;
+    return e;
+}
+
+void stack::udp_deliver(udp_endpoint& e, packet&& frame, const wire::ipv4_repr& ip, const wire::udp_repr& udp) {
+    if (e.handler != nullptr) [[likely]] {
         ++_stats.udp.rx_datagrams;
-        ++e->rx_datagrams;
-        e->handler(e->context, datagram{udp.payload(std::span<const std::byte>(frame.bytes())), ip.src,
-                                        udp.src_port, ip.dst, udp.dst_port, frame.rx_time()});
+        ++e.rx_datagrams;
+        e.handler(e.context, datagram{udp.payload(std::span<const std::byte>(frame.bytes())), ip.src, udp.src_port,
+                                      ip.dst, udp.dst_port, frame.rx_time()});
         return;
     }
     // Pull mode: keep the whole datagram, IP header included (it is still in front of the UDP
     // header), so that udp_recv can read the addresses back without storing them apart.
     frame.prepend(ip.header_len);
-    if (!e->queue.push(std::move(frame))) [[unlikely]] {
+    if (e.queue.size() >= e.queue_limit || !e.queue.push(std::move(frame))) [[unlikely]] {
         TACHYON_DROP(_stats.udp.drop_queue_full);
-        ++e->rx_drop_queue_full;
+        ++e.rx_drop_queue_full;
         return;
     }
     ++_stats.udp.rx_datagrams;
-    ++e->rx_datagrams;
+    ++e.rx_datagrams;
+}
+
+void stack::udp_loop_back(ipv4_address group, uint16_t port, uint16_t src_port, std::span<const std::byte> payload) {
+    // IP_MULTICAST_LOOP: our own datagram to a group this host joined, delivered as if it had
+    // come back from the wire (a copy: the original leaves for the device).
+    udp_endpoint* e = udp_demux_multicast(group, port, _config.address.address);
+    if (e == nullptr || membership_verdict(*e, group, _config.address.address) != membership::accepted) return;
+    packet copy = alloc_frame();
+    const size_t len = wire::ipv4_repr::min_header_len + wire::udp_repr::header_len + payload.size();
+    std::byte* p = copy ? copy.append(len) : nullptr;
+    if (p == nullptr) [[unlikely]]
+        return;
+    wire::ipv4_repr ip;
+    ip.total_len = uint16_t(len);
+    ip.protocol = wire::ip_protocol::udp;
+    ip.ttl = 1;
+    ip.src = _config.address.address;
+    ip.dst = group;
+    ip.emit({p, wire::ipv4_repr::min_header_len});
+    wire::udp_repr udp{src_port, port, uint16_t(wire::udp_repr::header_len + payload.size()), 0};
+    std::memcpy(p + wire::ipv4_repr::min_header_len + wire::udp_repr::header_len, payload.data(), payload.size());
+    udp.emit({p + wire::ipv4_repr::min_header_len, udp.length}, ip.src, ip.dst, wire::udp_checksum_mode::none);
+    copy.set_rx_time(_now);
+    copy.trim_front(wire::ipv4_repr::min_header_len);
+    udp_deliver(*e, std::move(copy), ip, udp);
 }
 
 stack::membership stack::membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source) {
@@ -149,6 +180,18 @@ errc stack::udp_connect(udp_id id, ipv4_address address, uint16_t port) {
     return errc::ok;
 }
 
+errc stack::udp_set_multicast_loop(udp_id id, bool on) {
+    if (!_udp.valid(id)) return errc::invalid_argument;
+    _udp.at(id).multicast_loop = on;
+    return errc::ok;
+}
+
+errc stack::udp_set_receive_queue(udp_id id, size_t datagrams) {
+    if (!_udp.valid(id) || datagrams == 0 || datagrams > _udp.at(id).queue.capacity()) return errc::invalid_argument;
+    _udp.at(id).queue_limit = datagrams;
+    return errc::ok;
+}
+
 errc stack::udp_on_datagram(udp_id id, datagram_handler handler, void* context) {
     if (!_udp.valid(id)) return errc::invalid_argument;
     _udp.at(id).handler = handler;
@@ -183,6 +226,8 @@ errc stack::udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t
     ++e.tx_datagrams;
     const uint8_t ttl = dst.is_multicast() ? (e.multicast_ttl != 0 ? e.multicast_ttl : _config.multicast.multicast_ttl)
                                            : e.ttl;
+    if (dst.is_multicast() && e.multicast_loop) [[unlikely]]
+        udp_loop_back(dst, port, e.local_port, std::span<const std::byte>(h + wire::udp_repr::header_len, len - wire::udp_repr::header_len));
     return ipv4_output(std::move(frame), dst, wire::ip_protocol::udp, now, ttl);
 }
 

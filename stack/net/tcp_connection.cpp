@@ -81,6 +81,8 @@ void tcp_connection::reset_state() {
     _segments_since_ack = 0;
     _nagle = _settings.nagle;
     _keepalive = _settings.keepalive;
+    _send_limit = _settings.send_buffer;
+    _recv_limit = _settings.receive_buffer;
     listener = -1;
 }
 
@@ -193,7 +195,7 @@ void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn,
 
 uint32_t tcp_connection::receive_window() const {
     const size_t used = _rx_bytes + _ooo_bytes;
-    return used >= _settings.receive_buffer ? 0 : uint32_t(_settings.receive_buffer - used);
+    return used >= _recv_limit ? 0 : uint32_t(_recv_limit - used);
 }
 
 uint16_t tcp_connection::window_field(bool syn) const {
@@ -893,7 +895,7 @@ size_t tcp_connection::send_space() const {
         return 0;
     }
     if (_fin_queued) return 0;
-    const size_t bytes = _tx_bytes >= _settings.send_buffer ? 0 : _settings.send_buffer - _tx_bytes;
+    const size_t bytes = _tx_bytes >= _send_limit ? 0 : _send_limit - _tx_bytes;
     if (_tx_count == _tx.size()) return std::min(bytes, send_tail_room());
     return bytes;
 }
@@ -951,7 +953,7 @@ void tcp_connection::consume(size_t n, instant now, tcp_emit_queue& out) {
     // a full segment or half the buffer.
     const uint32_t after = receive_window();
     const uint32_t advertised = _rcv_adv > _rcv_nxt ? uint32_t(_rcv_adv - _rcv_nxt) : 0;
-    if (after > advertised && after - std::max(before, advertised) >= std::min<uint32_t>(_snd_mss, uint32_t(_settings.receive_buffer / 2)))
+    if (after > advertised && after - std::max(before, advertised) >= std::min<uint32_t>(_snd_mss, uint32_t(_recv_limit / 2)))
         _ack_pending = _ack_now = true;
 }
 
@@ -986,6 +988,13 @@ tcp_events tcp_connection::abort(tcp_emit_queue& out) {
 }
 
 tcp_events tcp_connection::fail(tcp_close_reason reason) { return finish(reason); }
+
+void tcp_connection::set_buffer_sizes(size_t send, size_t receive) {
+    // Each at most the configured size (the queues were sized for it) and at least 2 KiB; the
+    // receive window never shrinks below what was already advertised (RFC 9293 §3.8.6.2.2).
+    if (send != 0) _send_limit = std::clamp<size_t>(send, 2048, _settings.send_buffer);
+    if (receive != 0) _recv_limit = std::clamp<size_t>(receive, 2048, _settings.receive_buffer);
+}
 
 void tcp_connection::set_keepalive(bool on, instant now) {
     _keepalive = on;

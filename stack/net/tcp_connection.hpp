@@ -198,6 +198,13 @@ public:
     void set_nodelay(bool nodelay) { _nagle = !nodelay; }
     /// Sets RFC 1122 keepalive on or off (timings from the settings).
     void set_keepalive(bool on, instant now);
+    /// Limits this connection's send and receive buffers (bytes; 0 keeps one as it is), each
+    /// at most the stack's configured size.
+    void set_buffer_sizes(size_t send, size_t receive);
+    /// The send buffer's limit in bytes.
+    size_t send_buffer() const { return _send_limit; }
+    /// The receive buffer's limit in bytes.
+    size_t receive_buffer() const { return _recv_limit; }
     /// Aborts when data stays unacknowledged this long (RFC 9293 §3.8.3 user timeout; 0: off).
     void set_user_timeout(duration d) { _user_timeout = d; }
 
@@ -335,6 +342,8 @@ private:
     bool _notified = false;          // the application was told the connection ended
     uint32_t _segments_since_ack = 0;
     uint16_t _local_mss = 536;
+    size_t _send_limit = 0;          // per-connection limits, at most the settings'
+    size_t _recv_limit = 0;
     seq32 _snd_max;                  // the highest sequence number sent (go-back-N keeps it)
     seq32 _tx_end;                   // the sequence number after the last queued byte
     instant _syn_sent_at;

@@ -18,6 +18,7 @@ result<udp_id> udp_table::open() {
         e = udp_endpoint{};
         e.open = true;
         e.queue = packet_ring(_queue_len); // control path: allocated at open, not per datagram
+        e.queue_limit = _queue_len;
         e.memberships.reserve(_memberships);
         return id;
     }

@@ -53,6 +53,8 @@ struct udp_endpoint {
     packet_ring queue;                 ///< pull-mode receive queue (bounded)
     uint8_t ttl = 0;                   ///< unicast TTL (0: the stack's default)
     uint8_t multicast_ttl = 0;         ///< multicast TTL (0: the stack's default)
+    bool multicast_loop = false;       ///< deliver our own multicast to our joined sockets too
+    size_t queue_limit = 0;            ///< pull-queue length in use (at most its capacity)
     std::vector<udp_membership> memberships; ///< joined groups (capacity fixed at open)
     uint64_t rx_drop_source_filtered = 0; ///< multicast datagrams from a source not joined
     uint64_t rx_datagrams = 0;         ///< datagrams delivered

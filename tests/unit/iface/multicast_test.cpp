@@ -106,6 +106,26 @@ TEST_F(multicast_trace, a_socket_bound_to_the_group_takes_its_datagrams_on_a_sha
     EXPECT_EQ(st->udp_bind(*c, ipv4_address::any(), 30001), errc::in_use);
 }
 
+TEST_F(multicast_trace, multicast_loop_delivers_our_own_datagrams_only_when_asked) {
+    make();
+    introduce_peer();
+    (void)joined_socket(30001);
+    (void)sent();
+    auto tx = st->udp_open();
+    ASSERT_TRUE(tx.ok());
+    const std::byte hello[3] = {std::byte{'h'}, std::byte{'i'}, std::byte{'!'}};
+    ASSERT_EQ(st->udp_send_to(*tx, group, 30001, hello, clock.now()), errc::ok);
+    EXPECT_TRUE(got.empty()) << "loop is off by default";
+    EXPECT_EQ(sent().size(), 1u) << "the datagram still leaves for the wire";
+    ASSERT_EQ(st->udp_set_multicast_loop(*tx, true), errc::ok);
+    ASSERT_EQ(st->udp_send_to(*tx, group, 30001, hello, clock.now()), errc::ok);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].src, our_ip);
+    EXPECT_EQ(got[0].dst, group);
+    EXPECT_EQ(got[0].payload.size(), 3u);
+    EXPECT_EQ(sent().size(), 1u) << "and to the wire as well";
+}
+
 TEST_F(multicast_trace, a_general_query_is_answered_and_closing_leaves) {
     make();
     udp_id id = joined_socket(30001);

@@ -136,6 +136,22 @@ TEST_F(tcp_pair, handshake_request_response_and_close) {
     EXPECT_EQ(a->tcp_state(client.id), nullptr);
 }
 
+TEST_F(tcp_pair, a_connection_can_take_smaller_buffers_than_the_stacks) {
+    connect();
+    server.consume_limit = 0; // reads nothing
+    ASSERT_EQ(b->tcp_set_buffer_sizes(server.id, 0, 4096), errc::ok);
+    ASSERT_EQ(a->tcp_set_buffer_sizes(client.id, 8192, 0), errc::ok);
+    EXPECT_EQ(a->tcp_send_space(client.id), 8192u);
+    auto data = pattern(20000, 5);
+    size_t sent = 0;
+    for (int i = 0; i < 200; ++i) {
+        sent += a->tcp_send(client.id, std::span(data).subspan(sent), clock.now());
+        run(duration::ms(1), duration::ms(1));
+    }
+    EXPECT_LE(sent, 8192u + 4096u) << "the client's buffer plus what the server took";
+    EXPECT_LE(b->tcp_state(server.id)->received_bytes(), 4096u + 1448u) << "the window was 4 KiB";
+}
+
 TEST_F(tcp_pair, a_closed_port_is_refused) {
     auto id = a->tcp_connect(ip_b, 9999, client.callbacks(), duration::s(5), clock.now());
     ASSERT_TRUE(id.ok());

@@ -67,6 +67,17 @@ TEST_F(udp_trace, pull_mode_queues_up_to_its_bound_and_counts_the_rest) {
     EXPECT_FALSE(st->udp_recv(id, d)) << "empty: nothing waits";
 }
 
+TEST_F(udp_trace, a_socket_may_take_a_shorter_pull_queue) {
+    make();
+    udp_id id = open_bound(5000);
+    EXPECT_EQ(st->udp_set_receive_queue(id, 0), errc::invalid_argument);
+    EXPECT_EQ(st->udp_set_receive_queue(id, 100000), errc::invalid_argument) << "beyond the configured length";
+    ASSERT_EQ(st->udp_set_receive_queue(id, 2), errc::ok);
+    for (int i = 0; i < 4; ++i) feed(eth(our_mac, wire::ethertype::ipv4, udp(40000, 5000, bytes_of("m"))));
+    EXPECT_EQ(st->stats().udp.drop_queue_full, 2u);
+    EXPECT_EQ(st->udp_state(id)->rx_drop_queue_full, 2u);
+}
+
 TEST_F(udp_trace, a_connected_socket_accepts_only_its_peer) {
     make();
     udp_id id = open_bound(5000);
