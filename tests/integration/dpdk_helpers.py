@@ -1,4 +1,5 @@
-"""Fixtures for the DPDK integration tests (test_dpdk.py): tachyon programs on DPDK virtual
+"""Fixtures for the DPDK integration tests (test_dpdk.py; mcast_helpers.py uses them for the net_tap
+variants of the UDP, multicast, IGMP and sockperf tests): tachyon programs on DPDK virtual
 devices, inside network namespaces the tests create and always delete.
 
 Every DPDK process gets `--no-huge -m 256 --no-pci --no-telemetry` and a --file-prefix of its
@@ -9,7 +10,9 @@ Processes run with --idle: the machine is shared, and busy-polling would take a 
 """
 
 import os
+import re
 import secrets
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,14 +39,27 @@ def probe_binary(exe):
     return "no DPDK device" not in r.stderr
 
 
-@pytest.fixture(scope="session")
-def require_dpdk(echo_bin):
+_probed = {}
+
+
+def dpdk_missing(echo_bin):
+    """None when this build has the DPDK device, else the reason to skip (TACHYON_DPDK from
+    ctest when set, else the binary is asked once per session)."""
     built, reason = dpdk_built()
     if built is None:
-        built = probe_binary(echo_bin)
+        exe = str(echo_bin)
+        if exe not in _probed:
+            _probed[exe] = probe_binary(exe)
+        built = _probed[exe]
         reason = "this build has no DPDK device (configure found no libdpdk)"
-    if not built:
-        pytest.skip(f"DPDK not built: {reason}")
+    return None if built else f"DPDK not built: {reason}"
+
+
+@pytest.fixture(scope="session")
+def require_dpdk(echo_bin):
+    missing = dpdk_missing(echo_bin)
+    if missing:
+        pytest.skip(missing)
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +73,25 @@ def ping_bin(echo_bin):
 def eal_args(vdev, core=0):
     """EAL arguments for one process: a unique file prefix, one lcore, one virtual device."""
     return f"{EAL_BASE} --file-prefix tit{os.getpid()}-{secrets.token_hex(3)} -l {core} --vdev={vdev}"
+
+
+def net_tap_args(iface, core=0):
+    """The backend flags of a tachyon program on DPDK's net_tap, which creates the TAP `iface`
+    in the program's namespace (the kernel's end is configured once it exists)."""
+    return ["--backend", "dpdk", "--dpdk", eal_args(f"net_tap0,iface={iface}", core), "--idle"]
+
+
+EAL_RUNTIME = Path("/var/run/dpdk")
+_OUR_PREFIX = re.compile(r"--file-prefix[ =](tit[\w-]+)")
+
+
+def remove_eal_runtime(argv):
+    """Deletes the EAL runtime folder (EAL_RUNTIME/PREFIX: its config and about 3 MB of memory
+    maps, which the EAL leaves behind on exit) of a finished process started with one of our
+    prefixes (eal_args: "tit..."). Call only once the process has exited."""
+    for arg in map(str, argv):
+        for prefix in _OUR_PREFIX.findall(arg):
+            shutil.rmtree(EAL_RUNTIME / prefix, ignore_errors=True)
 
 
 class DpdkEcho(Echo):
@@ -97,6 +132,7 @@ def start_dpdk_echo(require_dpdk, netns, echo_bin, tmp_path):
             e.proc.wait(timeout=5)
         if not e._log.closed:
             e._log.close()
+        remove_eal_runtime(e.argv)
 
 
 @pytest.fixture
@@ -117,5 +153,5 @@ def assert_kernel_ping_ok(r, count):
     assert "DUP!" not in out, out
 
 
-__all__ = ["DpdkEcho", "assert_kernel_ping_ok", "eal_args", "netns2", "ping_bin", "require_dpdk",
-           "start_dpdk_echo", "unique"]
+__all__ = ["DpdkEcho", "assert_kernel_ping_ok", "dpdk_missing", "eal_args", "net_tap_args", "netns2",
+           "ping_bin", "remove_eal_runtime", "require_dpdk", "start_dpdk_echo", "unique"]

@@ -2,9 +2,11 @@
 """Helpers for the UDP, multicast, IGMP and sockperf tests (test_udp.py, test_multicast.py,
 test_igmp.py, test_sockperf.py).
 
-Imported by the tests: fixtures (`mcast_bin`, `lab`, `start_mcast`, `second_netns`), the
-`Mcast` process (tachyon-mcast, built on conftest's `Echo`), an IGMP `Capture` with tshark, and
-`run_kernel` to run this file's kernel-side tools inside a namespace.
+Imported by the tests: fixtures (`mcast_bin`, `backend`, `lab`, `start_mcast`,
+`start_lab_echo`, `second_netns`), the `Mcast` process (tachyon-mcast, built on conftest's
+`Echo`), an IGMP `Capture` with tshark, and `run_kernel` to run this file's kernel-side tools
+inside a namespace. A test that takes the `backend` fixture runs twice: on the TAP backend and
+on DPDK's net_tap virtual device (`lab` follows it; see `Lab`); the others run on the TAP.
 
 Run as a script inside a namespace (`ip netns exec NS /usr/bin/python3 mcast_helpers.py CMD`):
 kernel UDP sockets and scapy frames, each bounded in count and time, printing one JSON line:
@@ -476,6 +478,7 @@ if __name__ == "__main__":
 import pytest  # noqa: E402
 
 from conftest import Echo, fresh_netns, unique  # noqa: E402
+from dpdk_helpers import DpdkEcho, dpdk_missing, net_tap_args, remove_eal_runtime  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -528,35 +531,132 @@ class KernelTool:
         return json.loads(lines[-1])
 
 
-class Lab:
-    """A TAP made before the stack attaches (so captures can start first), its kernel end at
-    198.18.0.1/24, and a route sending the kernel's 239.0.0.0/8 out of it."""
+BACKENDS = ["tap", "dpdk-net_tap"]
 
-    def __init__(self, ns):
+
+class Lab:
+    """Where the stack meets the kernel: a TAP whose kernel end is 198.18.0.1/24, with a route
+    sending the kernel's 239.0.0.0/8 out of it.
+
+    backend "tap": the TAP is made before the stack attaches (so captures can start first).
+    backend "dpdk-net_tap": DPDK's net_tap makes the TAP (name known in advance) when the
+    program starts; `after_start` then waits for it and configures the kernel's end (and the
+    addresses asked for with `add_kernel_address` before). One program per DPDK lab: the TAP
+    goes away with it.
+
+    premade=True (net_tap): for a test whose kernel side must be ready before the program acts
+    (a kernel receiver joined before the stack sends), the TAP is made and configured first,
+    multi-queue as net_tap opens it, and net_tap attaches to it; net_tap then gives the kernel's
+    end the port's MAC (re-read in `after_start`), and the TAP outlives the program."""
+
+    def __init__(self, ns, backend="tap", premade=False):
+        assert backend in BACKENDS, backend
         self.ns = ns
+        self.backend = backend
         self.tap = unique("tm")
-        ns.ip("tuntap", "add", "mode", "tap", "name", self.tap)
-        ns.configure_kernel_side(self.tap)
-        ns.ip("route", "add", "239.0.0.0/8", "dev", self.tap)
-        self.kernel_mac = ns.link_mac(self.tap)
+        self.kernel_mac = None
+        self.configured = False
+        self._extra_addrs = []
+        if backend == "tap":
+            ns.ip("tuntap", "add", "mode", "tap", "name", self.tap)
+            self._configure()
+        elif premade:
+            ns.ip("tuntap", "add", "mode", "tap", "name", self.tap, "multi_queue")
+            self._configure()
+
+    @property
+    def is_dpdk(self):
+        return self.backend != "tap"
+
+    def _configure(self):
+        self.ns.configure_kernel_side(self.tap)
+        self.ns.ip("route", "add", "239.0.0.0/8", "dev", self.tap)
+        for ip in self._extra_addrs:
+            self.ns.ip("addr", "add", f"{ip}/{PREFIX}", "dev", self.tap)
+        self.kernel_mac = self.ns.link_mac(self.tap)
+        self.configured = True
+
+    def backend_args(self):
+        """The program's backend flags for this lab's device."""
+        if self.backend == "tap":
+            return ["--backend", "tap", "--tap", self.tap]
+        return net_tap_args(self.tap)
+
+    def after_start(self):
+        """Once the program is ready: for net_tap, the TAP it made gets its kernel end."""
+        if not self.is_dpdk:
+            return
+        if not self.configured:
+            self.ns.wait_link(self.tap, timeout=30)
+            self._configure()
+        else:
+            self.kernel_mac = self.ns.link_mac(self.tap)
+
+    def capture_device(self):
+        """Where tshark captures the kernel's side from before the program starts: the TAP,
+        or (net_tap: the TAP does not exist yet) every interface of the namespace, where only
+        that TAP carries traffic."""
+        return self.tap if self.backend == "tap" else "any"
 
     def add_kernel_address(self, ip=OTHER_KERNEL_IP):
-        self.ns.ip("addr", "add", f"{ip}/{PREFIX}", "dev", self.tap)
+        if self.configured:
+            self.ns.ip("addr", "add", f"{ip}/{PREFIX}", "dev", self.tap)
+        else:
+            self._extra_addrs.append(ip)
 
     def tap_stats(self):
         return self.ns.ip_json("-s", "link", "show", "dev", self.tap)[0]["stats64"]
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request, echo_bin):
+    """Both backends, for the tests that take this fixture (and so their `lab`): the TAP, and
+    DPDK's net_tap (skipped, with the reason, when this build has no DPDK device)."""
+    if request.param != "tap":
+        missing = dpdk_missing(echo_bin)
+        if missing:
+            pytest.skip(missing)
+    return request.param
+
+
 @pytest.fixture
-def lab(netns):
-    return Lab(netns)
+def lab(netns, request):
+    """A Lab on the test's `backend` when it takes that fixture (both backends), else the TAP."""
+    backend = request.getfixturevalue("backend") if "backend" in request.fixturenames else "tap"
+    return Lab(netns, backend)
+
+
+@pytest.fixture
+def start_lab_echo(netns, echo_bin, start_echo, tmp_path):
+    """start_lab_echo(lab, *args): tachyon-echo on `lab`'s device (conftest's start_echo on the
+    TAP; on net_tap, DpdkEcho), waited for until ready, the lab's kernel end configured."""
+    started = []
+
+    def start(lab, *args, **kw):
+        if not lab.is_dpdk:
+            return start_echo(*args, tap=lab.tap, **kw)
+        e = DpdkEcho(netns, echo_bin, lab.tap, tmp_path, f"net_tap0,iface={lab.tap}",
+                     ["--ip", f"{STACK_IP}/{PREFIX}", *args], **kw)
+        started.append(e)
+        e.wait_ready(timeout=30)
+        lab.after_start()
+        return e
+
+    yield start
+    for e in started:
+        if e.proc.poll() is None:
+            e.proc.kill()
+            e.proc.wait(timeout=5)
+        if not e._log.closed:
+            e._log.close()
+        remove_eal_runtime(e.argv)
 
 
 class Mcast(Echo):
     """tachyon-mcast recv|send on a TAP in a namespace (stderr: the log; stdout: the summary).
     Reuses conftest's Echo for the log, readiness, stats and stop."""
 
-    def __init__(self, ns, exe, command, tap, workdir, args, stats_interval=1, duration=60):
+    def __init__(self, ns, exe, command, backend_args, tap, workdir, args, stats_interval=1, duration=60):
         self.ns = ns
         self.tap = tap
         tag = f"{command}-{tap}-{secrets.token_hex(2)}"
@@ -565,7 +665,7 @@ class Mcast(Echo):
         self.stats_path = workdir / f"stats-{tag}.json"
         self.report_path = workdir / f"report-{tag}.json"
         extra = ["--report", self.report_path] if command == "recv" else []
-        self.argv = [exe, command, "--backend", "tap", "--tap", tap, "--ip", f"{STACK_IP}/{PREFIX}", *args, *extra,
+        self.argv = [exe, command, *backend_args, "--ip", f"{STACK_IP}/{PREFIX}", *args, *extra,
                      "--stats", self.stats_path, "--stats-interval", stats_interval,
                      "--log-level", "info", "--duration", duration]
         self._log = open(self.log_path, "w")
@@ -619,14 +719,23 @@ def parse_pairs(text):
 
 @pytest.fixture
 def start_mcast(netns, mcast_bin, tmp_path):
-    """start_mcast(command, *args, tap, wait=True): tachyon-mcast recv|send on `tap` in `netns`."""
+    """start_mcast(command, *args, lab=None, tap=None, wait=True): tachyon-mcast recv|send in
+    `netns`, on `lab`'s device (then, once ready, the lab's kernel end is configured: see Lab),
+    or on the TAP named `tap`."""
     started = []
 
-    def start(command, *args, tap, wait=True, **kw):
-        m = Mcast(netns, mcast_bin, command, tap, tmp_path, [str(x) for x in args], **kw)
+    def start(command, *args, lab=None, tap=None, wait=True, **kw):
+        assert (lab is None) != (tap is None), "lab or tap"
+        if lab is not None:
+            backend_args, tap = lab.backend_args(), lab.tap
+        else:
+            backend_args = ["--backend", "tap", "--tap", tap]
+        m = Mcast(netns, mcast_bin, command, backend_args, tap, tmp_path, [str(x) for x in args], **kw)
         started.append(m)
         if wait:
-            m.wait_ready()
+            m.wait_ready(timeout=30 if lab is not None and lab.is_dpdk else 15)
+            if lab is not None:
+                lab.after_start()
         return m
 
     yield start
@@ -637,6 +746,7 @@ def start_mcast(netns, mcast_bin, tmp_path):
         for f in (m._log, m._out):
             if not f.closed:
                 f.close()
+        remove_eal_runtime(m.argv)
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """IGMP as the kernel's side of the TAP sees it (tshark), with tachyon-mcast recv joining and
-leaving (SIGUSR1 makes it leave every group and keep running):
+leaving (SIGUSR1 makes it leave every group and keep running). The tests taking `backend` run on
+the TAP backend and on DPDK's net_tap virtual device (skipped when the build has no DPDK); there
+the TAP appears only when the program starts, so tshark captures on every interface of the
+namespace (see Lab.capture_device):
 
   * v3 state-change reports on join and on leave (RFC 3376 §5.1), any-source and source-specific;
   * a v3 general query answered within its maximum response time (§5.2), a group-specific query
@@ -16,7 +19,7 @@ import signal
 import time
 
 from conftest import STACK_IP, ping, drops
-from mcast_helpers import (KERNEL_IP, OTHER_KERNEL_IP, PREFIX, Capture, from_stack, lab,  # noqa: F401
+from mcast_helpers import (KERNEL_IP, OTHER_KERNEL_IP, PREFIX, Capture, backend, from_stack, lab,  # noqa: F401
                            mcast_bin, run_kernel, second_netns, start_mcast, unique)
 
 PORT = 31001
@@ -32,14 +35,14 @@ def records_of(frames, rec_type, group):
 
 
 def start_capture(netns, lab, tmp_path, name="igmp"):
-    return Capture(netns, lab.tap, tmp_path / f"{name}.pcap")
+    return Capture(netns, lab.capture_device(), tmp_path / f"{name}.pcap")
 
 
 def join_and_settle(start_mcast, lab, cap, groups, *extra, rec_type=TO_EX):
     """Starts recv on `groups` and waits until both state-change transmissions (robustness 2)
     of every group were seen; returns the process."""
     args = [x for g in groups for x in ("--group", f"{g}:{PORT}")]
-    recv = start_mcast("recv", *args, *extra, tap=lab.tap, duration=90)
+    recv = start_mcast("recv", *args, *extra, lab=lab, duration=90)
     frames = cap.wait_for(lambda fr: all(len(records_of(fr, rec_type, g)) >= 2 for g in groups), timeout=20)
     for g in groups:
         assert len(records_of(frames, rec_type, g)) >= 2, (g, frames, recv.log())
@@ -61,7 +64,7 @@ def query_frame(cap, after=0.0):
     return qs[-1]
 
 
-def test_v3_reports_on_join_and_leave(netns, lab, start_mcast, tmp_path):
+def test_v3_reports_on_join_and_leave(netns, backend, lab, start_mcast, tmp_path):
     g1, g2 = "239.2.0.1", "239.2.0.2"
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g1, g2])
@@ -82,7 +85,7 @@ def test_v3_reports_on_join_and_leave(netns, lab, start_mcast, tmp_path):
     assert stats["igmp"]["tx_v3_reports"] >= 8 and stats["igmp"]["tx_v2_reports"] == 0
 
 
-def test_v3_source_specific_join_and_leave(netns, lab, start_mcast, tmp_path):
+def test_v3_source_specific_join_and_leave(netns, backend, lab, start_mcast, tmp_path):
     g = "239.2.1.1"
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g], "--source", OTHER_KERNEL_IP, rec_type=ALLOW)
@@ -97,7 +100,7 @@ def test_v3_source_specific_join_and_leave(netns, lab, start_mcast, tmp_path):
     recv.stop()
 
 
-def test_general_query_answered_within_max_response_time(netns, lab, start_mcast, tmp_path):
+def test_general_query_answered_within_max_response_time(netns, backend, lab, start_mcast, tmp_path):
     g1, g2 = "239.2.2.1", "239.2.2.2"
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g1, g2])
@@ -120,7 +123,7 @@ def test_general_query_answered_within_max_response_time(netns, lab, start_mcast
     assert stats["igmp"]["rx_queries"] == 3, stats["igmp"]
 
 
-def test_group_specific_query_answered_for_that_group_only(netns, lab, start_mcast, tmp_path):
+def test_group_specific_query_answered_for_that_group_only(netns, backend, lab, start_mcast, tmp_path):
     g1, g2 = "239.2.3.1", "239.2.3.2"
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g1, g2])
@@ -138,7 +141,7 @@ def test_group_specific_query_answered_for_that_group_only(netns, lab, start_mca
     recv.stop()
 
 
-def test_v2_query_switches_to_v2_reports_and_leave(netns, lab, start_mcast, tmp_path):
+def test_v2_query_switches_to_v2_reports_and_leave(netns, backend, lab, start_mcast, tmp_path):
     g = "239.2.4.1"
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g])
@@ -164,7 +167,7 @@ def test_v2_query_switches_to_v2_reports_and_leave(netns, lab, start_mcast, tmp_
     assert stats["igmp"]["rx_v2_queries"] == 1 and stats["igmp"]["tx_leaves"] == 1, stats["igmp"]
 
 
-def test_v1_query_switches_to_v1_reports(netns, lab, start_mcast, tmp_path):
+def test_v1_query_switches_to_v1_reports(netns, backend, lab, start_mcast, tmp_path):
     g = "239.2.5.1"
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g])
@@ -185,10 +188,10 @@ def test_v1_query_switches_to_v1_reports(netns, lab, start_mcast, tmp_path):
     recv.stop()
 
 
-def test_malformed_igmp_counted_and_survived(netns, lab, start_mcast, tmp_path):
+def test_malformed_igmp_counted_and_survived(netns, backend, lab, start_mcast, tmp_path):
     g = "239.2.6.1"
     count = 1200
-    recv = start_mcast("recv", "--group", f"{g}:{PORT}", tap=lab.tap, duration=120)
+    recv = start_mcast("recv", "--group", f"{g}:{PORT}", lab=lab, duration=120)
     assert ping(netns, 3).returncode == 0
     before = recv.wait_stats(lambda s: s["igmp"]["tx_v3_reports"] >= 2 and s["icmp"]["rx_echo_requests"] >= 3)
     time.sleep(1.2)
@@ -278,7 +281,7 @@ def test_bridge_snooping_follows_join_and_leave(netns, second_netns, start_mcast
     assert rep["received"] == n and rep["missing"] == 0, rep
 
 
-def test_leave_during_join_retransmissions_is_reported(netns, lab, start_mcast, tmp_path):
+def test_leave_during_join_retransmissions_is_reported(netns, backend, lab, start_mcast, tmp_path):
     """RFC 3376 §5.1: a change while the previous change's retransmissions are pending triggers
     a new State-Change Report for the new change. Joined then left within the unsolicited report
     interval (1 s): the router saw TO_EX for the group, so it must now see TO_IN({}), or it keeps
@@ -286,7 +289,7 @@ def test_leave_during_join_retransmissions_is_reported(netns, lab, start_mcast, 
     g = "239.2.8.1"
     cap = start_capture(netns, lab, tmp_path)
     recv = start_mcast("recv", "--group", f"{g}:{PORT}", "--leave-after", "0.05",
-                       "--mac", "02:54:43:00:00:01", tap=lab.tap, duration=60)  # a fixed MAC: a fixed IGMP delay seed
+                       "--mac", "02:54:43:00:00:01", lab=lab, duration=60)  # a fixed MAC: a fixed IGMP delay seed
     recv.wait_log(r"left every group")
     frames = cap.wait_for(lambda fr: records_of(fr, TO_EX, g) and records_of(fr, TO_IN, g), timeout=5)
     assert records_of(frames, TO_EX, g), frames   # the join was reported...

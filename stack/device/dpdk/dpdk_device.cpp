@@ -381,6 +381,21 @@ inline void dpdk_device::fill_descriptor(rte_mbuf* m) {
     b->native = m;
 }
 
+/// True when the frame is IPv4 with a whole UDP (8 bytes) or TCP (20 bytes) header inside its
+/// total length: a checksum verdict about it means something.
+bool dpdk_device::l4_header_fits(const rte_mbuf* m) {
+    const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
+    const uint32_t len = m->data_len;
+    const uint32_t l3 = ipv4_offset(d, len);
+    if (l3 == 0 || l3 + 20 > len) return false;
+    const uint8_t* ip = d + l3;
+    const uint32_t ihl = uint32_t(ip[0] & 0x0f) * 4;
+    const uint32_t total = load_be16(ip + 2);
+    if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || l3 + total > len) return false;
+    const uint32_t need = ip[9] == proto_tcp ? 20 : 8;
+    return total - ihl >= need;
+}
+
 /// False (and counted) when the frame's IPv4 or UDP/TCP checksum is bad. Called only when the
 /// stack skips its own checks because the port advertises receive offloads: a sum the driver
 /// left unknown is checked here in software, so the stack's skip is always safe.
@@ -392,6 +407,9 @@ bool dpdk_device::checksums_ok(rte_mbuf* m) {
         return false;
     }
     if (_rx_check_l4 && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_BAD) [[unlikely]] {
+        // Some drivers (net_tap) flag a UDP/TCP header that does not even fit the datagram as
+        // a bad checksum; let those through so the stack counts them as truncated.
+        if (!l4_header_fits(m)) return true;
         ++_dpdk_stats.drop_rx_bad_l4_checksum;
         return false;
     }

@@ -159,6 +159,7 @@ private:
     result<void> start(const dpdk_config& cfg);
     void fill_descriptor(rte_mbuf* m);
     bool checksums_ok(rte_mbuf* m);
+    static bool l4_header_fits(const rte_mbuf* m);
     void set_tx_offload(rte_mbuf* m);
 
     std::shared_ptr<eal_session> _eal;
