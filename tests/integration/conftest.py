@@ -249,6 +249,14 @@ class Echo:
                                      f"last: {json.dumps(s, indent=1)}")
             time.sleep(0.1)
 
+    def discard(self):
+        """Fixture teardown: kills the process if it still runs and closes its log (no checks)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        if not self._log.closed:
+            self._log.close()
+
     def stop(self, timeout=15):
         """SIGTERM; checks a clean exit (0) and returns the final stats."""
         if self.proc.poll() is None:
@@ -282,11 +290,7 @@ def start_echo(netns, echo_bin, tmp_path):
 
     yield start
     for e in started:
-        if e.proc.poll() is None:
-            e.proc.kill()
-            e.proc.wait(timeout=5)
-        if not e._log.closed:
-            e._log.close()
+        e.discard()
 
 
 @pytest.fixture

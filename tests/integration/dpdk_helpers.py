@@ -127,11 +127,7 @@ def start_dpdk_echo(require_dpdk, netns, echo_bin, tmp_path):
 
     yield start
     for e in started:
-        if e.proc.poll() is None:
-            e.proc.kill()
-            e.proc.wait(timeout=5)
-        if not e._log.closed:
-            e._log.close()
+        e.discard()
         remove_eal_runtime(e.argv)
 
 

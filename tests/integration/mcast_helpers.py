@@ -644,11 +644,7 @@ def start_lab_echo(netns, echo_bin, start_echo, tmp_path):
 
     yield start
     for e in started:
-        if e.proc.poll() is None:
-            e.proc.kill()
-            e.proc.wait(timeout=5)
-        if not e._log.closed:
-            e._log.close()
+        e.discard()
         remove_eal_runtime(e.argv)
 
 
