@@ -230,6 +230,7 @@ private:
     void tcp_rearm(uint32_t slot);
     void tcp_deliver(uint32_t slot, instant now);
     void tcp_release(uint32_t slot);
+    void tcp_unhold_backlog(uint32_t slot);
     void tcp_mark_dirty(uint32_t slot);
     void tcp_flush_dirty(instant now);
     tcp_connection* tcp_find(tcp_id id);
@@ -288,6 +289,7 @@ private:
     std::vector<std::unique_ptr<tcp_connection>> _tcbs;  // every slot built at start
     std::vector<tcp_callbacks> _tcp_callbacks;
     std::vector<uint16_t> _tcp_generation;
+    std::vector<int32_t> _tcp_listener;  // the listener a half-open connection holds a backlog slot of, or -1
     std::vector<uint8_t> _tcp_dirty_flag;
     std::vector<uint32_t> _tcp_dirty;
     std::vector<uint32_t> _tcp_free;

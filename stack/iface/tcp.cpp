@@ -47,11 +47,22 @@ result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
 void stack::tcp_release(uint32_t slot) {
     tcp_connection& c = *_tcbs[slot];
     const tcp_tuple& t = c.tuple();
+    // A half-open connection that never reached ESTABLISHED (reset, timed out, aborted) gives
+    // its listener's backlog slot back here, whatever ended it.
+    tcp_unhold_backlog(slot);
     _tcp_index.erase(tcp_key(t.remote_address, t.remote_port, t.local_port));
     _wheel.cancel(_tcp_timers[slot]);
     ++_tcp_generation[slot];
     _tcp_callbacks[slot] = tcp_callbacks{};
     _tcp_free.push_back(slot);
+}
+
+void stack::tcp_unhold_backlog(uint32_t slot) {
+    const int32_t l = _tcp_listener[slot];
+    if (l < 0) return;
+    _tcp_listener[slot] = -1;
+    tcp_listener_slot& lst = _listeners[size_t(l)];
+    if (lst.half_open > 0) --lst.half_open;
 }
 
 void stack::tcp_rearm(uint32_t slot) {
@@ -138,7 +149,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             const uint16_t mss = uint16_t(_caps.mtu - 40);
             c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss,
                            now, _tcp_out);
-            c.listener = int32_t(l);
+            _tcp_listener[slot] = int32_t(l);
             ++lst.half_open;
             tcp_drain(c, now);
             tcp_rearm(slot);
@@ -188,6 +199,12 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
         packet frame;
         if (s.data != nullptr) {
             packet& held = *s.data;
+            if (!held) [[unlikely]] {
+                // The connection ended in the call that queued this segment and released its
+                // send queue: nothing to send. (Each such path is a bug to fix; counted.)
+                TACHYON_DROP(_stats.tcp.drop_released_segment);
+                continue;
+            }
             if (!held.shared()) [[likely]] {
                 // The send queue's own buffer: headers go in front of the payload, and the
                 // device gets a reference; the queue keeps the frame for retransmission.
@@ -217,32 +234,36 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
 void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     tcp_connection& c = *_tcbs[slot];
     const tcp_id id = make_id(slot, _tcp_generation[slot]);
-    if (ev.connected && c.listener >= 0) {
-        tcp_listener_slot& lst = _listeners[size_t(c.listener)];
-        if (lst.half_open > 0) --lst.half_open;
-        c.listener = -1;
-        if (lst.in_use && lst.on_accept != nullptr) lst.on_accept(lst.context, id);
-    } else if (ev.connected) {
-        const tcp_callbacks& cb = _tcp_callbacks[slot];
-        if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
+    // Every callback may close, abort or send, and an abort releases the slot (which a connect
+    // in the same callback may take again): after each one, carry on only while `id` still
+    // names this connection. The one that ended it did the releasing.
+    const auto alive = [&] { return _tcp_generation[slot] == uint16_t(id >> slot_bits) && c.in_use(); };
+    if (ev.connected) {
+        const int32_t l = _tcp_listener[slot];
+        tcp_unhold_backlog(slot);
+        if (l >= 0) {
+            tcp_listener_slot& lst = _listeners[size_t(l)];
+            if (lst.in_use && lst.on_accept != nullptr) lst.on_accept(lst.context, id);
+        } else {
+            const tcp_callbacks& cb = _tcp_callbacks[slot];
+            if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
+        }
     }
-    if (ev.readable && c.in_use()) tcp_deliver(slot, now);
-    if (ev.eof && c.in_use()) {
+    if (ev.readable && alive()) tcp_deliver(slot, now);
+    if (ev.eof && alive()) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_data != nullptr) (void)cb.on_data(cb.context, id, {});
     }
-    if (ev.writable && c.in_use()) {
+    if (ev.writable && alive()) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_writable != nullptr) cb.on_writable(cb.context, id);
     }
+    if (_tcp_generation[slot] != uint16_t(id >> slot_bits)) return; // released inside a callback
     if (ev.closed) {
-        if (c.listener >= 0) {
-            tcp_listener_slot& lst = _listeners[size_t(c.listener)];
-            if (lst.half_open > 0) --lst.half_open;
-        }
         const tcp_callbacks cb = _tcp_callbacks[slot];
         _tcp_callbacks[slot] = tcp_callbacks{};
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, ev.reason);
+        if (_tcp_generation[slot] != uint16_t(id >> slot_bits)) return;
     }
     if (!c.in_use()) {
         tcp_release(slot);
@@ -261,14 +282,16 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
 
 void stack::tcp_deliver(uint32_t slot, instant now) {
     tcp_connection& c = *_tcbs[slot];
-    const tcp_id id = make_id(slot, _tcp_generation[slot]);
+    const uint16_t generation = _tcp_generation[slot];
+    const tcp_id id = make_id(slot, generation);
     for (;;) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_data == nullptr || !c.in_use()) return;
         std::span<const std::byte> bytes = c.readable();
         if (bytes.empty()) return;
         const size_t n = cb.on_data(cb.context, id, bytes);
-        if (n == 0 || !c.in_use()) return;
+        // The handler may have ended the connection (and a new one may hold the slot).
+        if (n == 0 || _tcp_generation[slot] != generation || !c.in_use()) return;
         c.consume(std::min(n, bytes.size()), now, _tcp_out);
     }
 }
@@ -332,6 +355,7 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
     if (c->received_bytes() > 0 && callbacks.on_data != nullptr) {
         tcp_deliver(slot, _now);
+        if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
         tcp_mark_dirty(slot);
         if (!_in_poll) {
             tcp_flush_dirty(_now);
@@ -365,12 +389,15 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
                 continue;
             }
         }
+        // A new frame needs a free slot in the send queue: never push past it (the ring
+        // would overwrite its oldest, unacknowledged segment).
+        if (!c->send_slot_free()) break;
         packet frame = alloc_frame();
         if (!frame) [[unlikely]]
             break;
         const size_t n = std::min({todo - done, size_t(c->send_mss()), frame.tailroom()});
         std::memcpy(frame.append(n), data.data() + done, n);
-        c->push_send(std::move(frame));
+        if (!c->push_send(std::move(frame))) break;
         done += n;
     }
     if (done > 0) {

@@ -175,9 +175,12 @@ public:
     size_t send_tail_room() const;
     /// Grows the tail frame's payload by `n` bytes the caller has just written after it.
     void extend_tail(size_t n);
+    /// True when the send queue has a free slot for `push_send`.
+    bool send_slot_free() const { return _tx_count < _tx.size(); }
     /// Queues a new frame whose payload (its whole current content) is application data; its
     /// headroom must hold the headers. The frame may be grown later through `send_tail`.
-    void push_send(packet&& frame);
+    /// Refuses (returns false, the frame untouched) when no slot is free.
+    bool push_send(packet&& frame);
     /// The largest payload of one segment (the effective send MSS).
     uint32_t send_mss() const { return _snd_mss; }
 
@@ -230,10 +233,6 @@ public:
     uint32_t snd_wnd() const { return _snd_wnd; }
     /// Segments held out of order.
     size_t out_of_order_count() const { return _ooo_count; }
-    /// Which listener made it (index), or -1 for an active open.
-    int32_t listener = -1;
-    /// The application's handle for callbacks (the stack's, opaque here).
-    uint32_t user_slot = 0;
 
 private:
     struct tx_entry {

@@ -43,7 +43,8 @@ namespace tachyon {
     X(drop_out_of_order_full)  /* a segment beyond a gap with no room to keep it */                   \
     X(drop_receive_queue_full) /* in-order data with no slot left in the receive queue (not ACKed) */ \
     X(drop_after_close)        /* data arriving after our side closed for reading */                  \
-    X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */
+    X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */          \
+    X(drop_released_segment)   /* a queued segment whose send queue was released in the same call (a bug if ever > 0) */
 
 /// TCP counters.
 struct tcp_stats {
