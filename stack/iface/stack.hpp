@@ -23,6 +23,7 @@
 #include "stack/net/arp_cache.hpp"
 #include "stack/net/igmp_host.hpp"
 #include "stack/net/isn.hpp"
+#include "stack/net/syn_cookie.hpp"
 #include "stack/net/tcp_connection.hpp"
 #include "stack/net/udp_table.hpp"
 #include "stack/core/timer_wheel.hpp"
@@ -225,6 +226,12 @@ private:
     void igmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     void tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     void tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now);
+    void tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now);
+    void tcp_listen_input(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                          instant now);
+    void tcp_send_cookie(uint32_t listener, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now);
+    bool tcp_accept_cookie(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                           instant now);
     void tcp_drain(const tcp_connection& c, instant now);
     void tcp_after(uint32_t slot, const tcp_events& ev, instant now);
     void tcp_rearm(uint32_t slot);
@@ -279,6 +286,7 @@ private:
         size_t half_open = 0;
         tcp_accept_handler on_accept = nullptr;
         void* context = nullptr;
+        instant cookies_until;  // ACKs are checked for SYN cookies until then (RFC 4987 §3.6)
     };
     struct key_hash {
         uint64_t operator()(uint64_t k) const { return k; }
@@ -299,6 +307,7 @@ private:
     index_table<uint16_t, port_hash> _listener_index;
     tcp_emit_queue _tcp_out;
     isn_generator _isn;
+    syn_cookies _cookies;
     timer_wheel _wheel;
     uint16_t _next_tcp_port = 49152;
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
@@ -311,7 +320,8 @@ private:
     size_t _spare_count = 0;
     echo_reply_handler _echo_handler = nullptr;
     void* _echo_context = nullptr;
-    uint16_t _ip_identification = 0;
+    std::array<uint16_t, 256> _ip_id_counters{}; // RFC 7739 §5.4: per-destination-bucket IDs, random starts
+    uint32_t _ip_id_key = 0;
     bool _in_poll = false;
     instant _now;
     bool _gateway_resolved = false;

@@ -132,32 +132,122 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             return;
         }
     }
-    // No connection. A SYN may open one on a listener (RFC 9293 §3.10.7.2).
-    if (seg.flags == wire::tcp_flags::syn || seg.flags == (wire::tcp_flags::syn | wire::tcp_flags::ece | wire::tcp_flags::cwr)) {
-        const uint32_t l = _listener_index.find(seg.dst_port);
-        if (l != decltype(_listener_index)::npos) {
-            tcp_listener_slot& lst = _listeners[l];
-            if (lst.half_open >= lst.backlog) {
-                TACHYON_DROP(_stats.tcp.drop_syn_backlog_full); // silently: the peer retries (SYN flood defence)
-                return;
-            }
-            tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
-            auto got = tcp_allocate(t);
-            if (!got) return;
-            slot = *got;
-            tcp_connection& c = *_tcbs[slot];
-            const uint16_t mss = uint16_t(_caps.mtu - 40);
-            c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss,
-                           now, _tcp_out);
-            _tcp_listener[slot] = int32_t(l);
-            ++lst.half_open;
-            tcp_drain(c, now);
-            tcp_rearm(slot);
-            return;
-        }
+    // No connection: a listener's, or CLOSED (RFC 9293 §3.10.7.1).
+    const uint32_t l = _listener_index.find(seg.dst_port);
+    if (l != decltype(_listener_index)::npos) {
+        tcp_listen_input(l, seg, std::move(frame), ip, now);
+        return;
     }
     TACHYON_DROP(_stats.tcp.drop_no_connection);
     tcp_reply_reset(seg, ip, payload_len, now);
+}
+
+void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                             instant now) {
+    namespace tf = wire::tcp_flags;
+    // RFC 9293 §3.10.7.2, in its order. First: a RST has nothing to reset.
+    if (seg.has(tf::rst)) {
+        TACHYON_DROP(_stats.tcp.drop_no_connection);
+        return;
+    }
+    // Second: an ACK is for no connection of ours, unless it carries a SYN cookie of ours
+    // (RFC 4987 §3.6): then it opens one. Otherwise <SEQ=SEG.ACK><CTL=RST>.
+    if (seg.has(tf::ack)) {
+        if (!seg.has(tf::syn) && now < _listeners[l].cookies_until && tcp_accept_cookie(l, seg, std::move(payload), ip, now))
+            return;
+        TACHYON_DROP(_stats.tcp.drop_no_connection);
+        tcp_reply_reset(seg, ip, payload ? uint32_t(payload.size()) : 0, now);
+        return;
+    }
+    // Third: SYN. A SYN with FIN is nonsense (Linux drops it too); fourth: a segment with
+    // neither SYN nor ACK (null, FIN alone, ...) is dropped.
+    if (!seg.has(tf::syn) || seg.has(tf::fin)) {
+        TACHYON_DROP(_stats.tcp.drop_listen_bad_flags);
+        return;
+    }
+    tcp_listener_slot& lst = _listeners[l];
+    if (lst.half_open >= lst.backlog) {
+        if (_config.tcp.syn_cookies) {
+            // A flood or a burst: answer without keeping state (RFC 4987 §3.6).
+            tcp_send_cookie(l, seg, ip, now);
+            return;
+        }
+        TACHYON_DROP(_stats.tcp.drop_syn_backlog_full); // silently: the peer retries
+        return;
+    }
+    const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+    auto got = tcp_allocate(t);
+    if (!got) return;
+    const uint32_t slot = *got;
+    tcp_connection& c = *_tcbs[slot];
+    const uint16_t mss = uint16_t(_caps.mtu - 40);
+    c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss, now,
+                   _tcp_out);
+    _tcp_listener[slot] = int32_t(l);
+    ++lst.half_open;
+    tcp_drain(c, now);
+    tcp_rearm(slot);
+}
+
+void stack::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now) {
+    const tcp_tuple t{_config.address.address, syn.dst_port, ip.src, syn.src_port};
+    wire::tcp_repr sa;
+    sa.src_port = syn.dst_port;
+    sa.dst_port = syn.src_port;
+    sa.seq = _cookies.make(t, syn.seq, syn.options.has_mss ? syn.options.mss : 0, now);
+    sa.ack = syn.seq + 1;
+    sa.flags = wire::tcp_flags::syn | wire::tcp_flags::ack;
+    sa.window = uint16_t(std::min<size_t>(_config.tcp.receive_buffer, 65535)); // RFC 7323 §2.2: unscaled
+    sa.options.has_mss = true;
+    sa.options.mss = uint16_t(_caps.mtu - 40);
+    // Window scaling and SACK are remembered in the TSval's low bits: offered only with
+    // timestamps, as in Linux; without them the connection runs with neither.
+    if (_config.tcp.timestamps && syn.options.has_timestamps) {
+        wire::tcp_options offered = syn.options;
+        offered.sack_permitted = offered.sack_permitted && _config.tcp.sack;
+        sa.options.has_timestamps = true;
+        sa.options.ts_val = syn_cookies::encode_ts(tcp_connection::ts_clock(now), offered);
+        sa.options.ts_ecr = syn.options.ts_val;
+        sa.options.sack_permitted = offered.sack_permitted;
+        if (syn.options.has_window_scale) {
+            sa.options.has_window_scale = true;
+            sa.options.window_scale = _config.tcp.window_scale;
+        }
+    }
+    _listeners[l].cookies_until = now + syn_cookies::tick * 2;
+    ++_stats.tcp.syncookies_sent;
+    tcp_send_stateless(sa, ip.src, now);
+}
+
+bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                              instant now) {
+    const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+    const auto mss = _cookies.check(t, seg.seq - 1, seg.ack - 1, now);
+    if (!mss) {
+        ++_stats.tcp.syncookies_failed;
+        return false;
+    }
+    ++_stats.tcp.syncookies_recv;
+    auto got = tcp_allocate(t);
+    if (!got) return true; // counted; the peer retransmits, and the cookie stays good a while
+    const uint32_t slot = *got;
+    tcp_connection& c = *_tcbs[slot];
+    // The peer's SYN as the cookie and the TSecr remember it; its ACK then completes the
+    // handshake through the ordinary SYN-RECEIVED path.
+    wire::tcp_repr syn;
+    syn.src_port = seg.src_port;
+    syn.dst_port = seg.dst_port;
+    syn.seq = seg.seq - 1;
+    syn.flags = wire::tcp_flags::syn;
+    syn.window = seg.window;
+    syn.options = syn_cookies::decode(*mss, seg.options);
+    c.open_passive(t, syn, seg.ack - 1, uint16_t(_caps.mtu - 40), now, _tcp_out, /*from_cookie=*/true);
+    _tcp_listener[slot] = int32_t(l);
+    ++_listeners[l].half_open; // given back at once when the ACK completes it
+    tcp_events ev = c.on_segment(seg, std::move(payload), now, _tcp_out);
+    tcp_drain(c, now);
+    tcp_after(slot, ev, now);
+    return true;
 }
 
 void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now) {
@@ -174,13 +264,17 @@ void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip
         rst.ack = seg.seq + seg.segment_len(payload_len);
         rst.flags = wire::tcp_flags::rst | wire::tcp_flags::ack;
     }
+    ++_stats.tcp.tx_resets;
+    tcp_send_stateless(rst, ip.src, now);
+}
+
+void stack::tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now) {
     packet frame = alloc_frame();
     if (!frame) return;
-    std::byte* p = frame.append(rst.emitted_header_len());
-    rst.emit({p, rst.emitted_header_len()}, _config.address.address, ip.src, 0);
-    ++_stats.tcp.tx_resets;
+    std::byte* p = frame.append(h.emitted_header_len());
+    h.emit({p, h.emitted_header_len()}, _config.address.address, dst, 0);
     ++_stats.tcp.tx_segments;
-    (void)ipv4_output(std::move(frame), ip.src, wire::ip_protocol::tcp, now);
+    (void)ipv4_output(std::move(frame), dst, wire::ip_protocol::tcp, now);
 }
 
 void stack::tcp_drain(const tcp_connection& c, instant now) {
@@ -304,7 +398,7 @@ result<uint16_t> stack::tcp_listen(uint16_t port, size_t backlog, tcp_accept_han
     auto it = std::find_if(_listeners.begin(), _listeners.end(), [](const tcp_listener_slot& l) { return !l.in_use; });
     if (it == _listeners.end())
         return make_error(errc::no_space, "all " + std::to_string(_listeners.size()) + " TCP listeners are in use");
-    *it = tcp_listener_slot{true, port, std::min(backlog, _config.tcp.syn_backlog), 0, on_accept, context};
+    *it = tcp_listener_slot{true, port, std::min(backlog, _config.tcp.syn_backlog), 0, on_accept, context, instant{}};
     (void)_listener_index.insert(port, uint32_t(it - _listeners.begin()));
     return port;
 }

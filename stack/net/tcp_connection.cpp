@@ -163,7 +163,7 @@ void tcp_connection::open_active(const tcp_tuple& t, seq32 iss, uint16_t local_m
 }
 
 void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn, seq32 iss, uint16_t local_mss,
-                                  instant now, tcp_emit_queue& out) {
+                                  instant now, tcp_emit_queue& out, bool from_cookie) {
     reset_state();
     _tuple = t;
     _local_mss = local_mss;
@@ -187,6 +187,10 @@ void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn,
     ++_stats.passive_opens;
     _connect_deadline = now + _settings.connect_timeout;
     _syn_sent_at = now;
+    if (from_cookie) {
+        _syn_transmissions = 0; // when our SYN-ACK left is unknown: no RTT sample from it
+        return;
+    }
     _syn_transmissions = 1;
     send_control(tf::syn | tf::ack, iss, now, out);
     arm_rto(now);
@@ -318,7 +322,7 @@ void tcp_connection::handshake_rtt(instant now) {
     // Karn's rule: a SYN sent once gives a sample; RFC 6298 (5.7): after a SYN timed out, the
     // RTO starts data transfer at 3 s.
     if (_syn_transmissions == 1) _rtt.sample(now - _syn_sent_at);
-    else _rtt.restart(std::max(duration::s(3), _settings.rto_initial));
+    else if (_syn_transmissions > 1) _rtt.restart(std::max(duration::s(3), _settings.rto_initial));
 }
 
 void tcp_connection::arm_rto(instant now) {

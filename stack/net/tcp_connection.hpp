@@ -153,9 +153,10 @@ public:
     void open_active(const tcp_tuple& t, seq32 iss, uint16_t local_mss, instant now, duration timeout,
                      tcp_emit_queue& out);
     /// Passive open from a listener for `syn` (RFC 9293 §3.10.7.2): sends SYN-ACK, enters
-    /// SYN-RECEIVED.
+    /// SYN-RECEIVED. With `from_cookie` the SYN-ACK already went out, stateless, with `iss` as
+    /// its SYN cookie (RFC 4987 §3.6): nothing is sent and the ACK that follows completes it.
     void open_passive(const tcp_tuple& t, const wire::tcp_repr& syn, seq32 iss, uint16_t local_mss, instant now,
-                      tcp_emit_queue& out);
+                      tcp_emit_queue& out, bool from_cookie = false);
 
     /// SEGMENT ARRIVES (RFC 9293 §3.10.7.3-4). `payload` is the frame trimmed to the segment's
     /// payload (it may be kept, zero-copy, in the receive queue).
@@ -233,6 +234,8 @@ public:
     uint32_t snd_wnd() const { return _snd_wnd; }
     /// Segments held out of order.
     size_t out_of_order_count() const { return _ooo_count; }
+    /// The timestamp clock (RFC 7323 §5.4): milliseconds.
+    static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); }
 
 private:
     struct tx_entry {
@@ -278,7 +281,6 @@ private:
     void arm_rto(instant now);
     void handshake_rtt(instant now);
     uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
-    static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); } // RFC 7323 §5.4: 1 ms
 
     const tcp_settings& _settings;
     tcp_stats& _stats;

@@ -44,7 +44,11 @@ namespace tachyon {
     X(drop_receive_queue_full) /* in-order data with no slot left in the receive queue (not ACKed) */ \
     X(drop_after_close)        /* data arriving after our side closed for reading */                  \
     X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */          \
-    X(drop_released_segment)   /* a queued segment whose send queue was released in the same call (a bug if ever > 0) */
+    X(drop_released_segment)   /* a queued segment whose send queue was released in the same call (a bug if ever > 0) */ \
+    X(syncookies_sent)         /* SYN-ACKs carrying a SYN cookie: the backlog was full (RFC 4987 §3.6) */ \
+    X(syncookies_recv)         /* ACKs with a valid SYN cookie: connections opened from one */        \
+    X(syncookies_failed)       /* ACKs at a listener sending cookies whose cookie was not valid */    \
+    X(drop_listen_bad_flags)   /* at a listener: no SYN, no ACK, or SYN with FIN (RFC 9293 §3.10.7.2) */
 
 /// TCP counters.
 struct tcp_stats {

@@ -145,7 +145,8 @@ TEST_F(tcp_trace, half_opens_that_fail_give_their_backlog_slot_back) {
     (void)segments();
     at(sec(60));
     (void)segments();
-    EXPECT_EQ(st->stats().tcp.drop_syn_backlog_full, 4u) << "16 half-opens at most at any time";
+    EXPECT_EQ(st->stats().tcp.syncookies_sent, 4u) << "16 half-opens at most at any time; SYN cookies beyond";
+    EXPECT_EQ(st->stats().tcp.drop_syn_backlog_full, 0u);
     // The listener still answers, and completes a handshake.
     time(sec(61));
     peer(syn(7000).from(43000));
@@ -278,6 +279,128 @@ TEST_F(tcp_trace, an_accept_handler_that_aborts_releases_everything) {
     EXPECT_EQ(st->stats().tcp.closed_aborted, 10u);
     app.accepts = 0;
     expect_fresh_connections(*this, 20, 48000);
+}
+
+// RFC 4987 §3.6: with the backlog full, SYNs are answered with SYN cookies and no state; the
+// ACK that returns a cookie opens the connection with the options the SYN offered.
+TEST_F(tcp_trace, a_full_backlog_answers_with_syn_cookies_that_open_connections) {
+    make_tcp(); // backlog 16
+    for (uint16_t i = 0; i < 16; ++i) peer(syn(100).from(uint16_t(50000 + i))); // spoofed: never ACKed
+    EXPECT_EQ(segments().size(), 16u);
+    const auto in_use_before = st->stats().tcp.passive_opens;
+    // A real client now: SYN with MSS 1300, window scale 5, SACK permitted and timestamps.
+    peer(syn(7000).from(41000).mss(1300).wscale(5).sack_ok().ts(111, 0));
+    const out_seg sa = expect_sent(SYN | ACK, any, 7001, 0);
+    EXPECT_EQ(st->stats().tcp.syncookies_sent, 1u);
+    EXPECT_EQ(st->stats().tcp.passive_opens, in_use_before) << "no state kept for it";
+    EXPECT_TRUE(sa.opt.has_mss && sa.opt.mss == 1460);
+    EXPECT_TRUE(sa.opt.has_window_scale && sa.opt.window_scale == 7);
+    EXPECT_TRUE(sa.opt.sack_permitted);
+    ASSERT_TRUE(sa.opt.has_timestamps);
+    EXPECT_EQ(sa.opt.ts_ecr, 111u);
+    // Its ACK, carrying the first data: the connection opens, established, and the data is read.
+    time(ms(3));
+    peer(data(7001, sa.seq + 1, "login").from(41000).ts(112, sa.opt.ts_val));
+    EXPECT_EQ(st->stats().tcp.syncookies_recv, 1u);
+    EXPECT_EQ(app.accepts, 1);
+    ASSERT_NE(conn(), nullptr);
+    EXPECT_EQ(conn()->state(), tcp_state::established);
+    EXPECT_EQ(conn()->tuple().remote_port, 41000);
+    EXPECT_EQ(app.got, "login");
+    const out_seg a = expect_sent(ACK, sa.seq + 1, 7006, 0);
+    EXPECT_TRUE(a.opt.has_timestamps && a.opt.ts_ecr == 112) << describe(a);
+    EXPECT_EQ(a.wnd, (64 * 1024 - 0) >> 7) << "our window scaled by the shift we offered";
+    // Its MSS came back from the cookie (1300 - 12 bytes of timestamps per segment), and its
+    // window scale from the TSecr.
+    EXPECT_EQ(conn()->send_mss(), 1300u - 12u);
+    std::string big(3000, 'q');
+    ASSERT_EQ(app_send(big), 3000u);
+    auto v = segments();
+    ASSERT_GE(v.size(), 2u);
+    EXPECT_EQ(v[0].len(), 1288u);
+    peer(ack(7006, sa.seq + 1 + 3000, 100).from(41000).ts(113, v[0].opt.ts_val));
+    EXPECT_EQ(conn()->snd_wnd(), 100u << 5) << "the peer's window shift, recovered";
+}
+
+TEST_F(tcp_trace, forged_or_stale_cookies_are_answered_with_rst) {
+    make_tcp([](stack_config& c) { c.tcp.syn_backlog = 1; });
+    peer(syn(100).from(50000));
+    (void)segments();
+    peer(syn(7000).from(41000).ts(5, 0));
+    const out_seg sa = expect_sent(SYN | ACK, any, 7001, 0);
+    // A guess: RST, counted.
+    peer(ack(7001, sa.seq + 99).from(41000).ts(6, sa.opt.ts_val));
+    expect_sent(RST, sa.seq + 99, any, 0);
+    EXPECT_EQ(st->stats().tcp.syncookies_failed, 1u);
+    // The right cookie from another port (another tuple): RST.
+    peer(ack(7001, sa.seq + 1).from(41001).ts(6, sa.opt.ts_val));
+    expect_sent(RST, sa.seq + 1, any, 0);
+    // The right cookie, too late (over two 64 s ticks): RST.
+    at(sec(200));
+    (void)segments();
+    peer(syn(100).from(50001)); // the backlog is full again (the first half-open timed out)
+    (void)segments();
+    peer(ack(7001, sa.seq + 1).from(41000).ts(7, sa.opt.ts_val));
+    expect_sent(RST, sa.seq + 1, any, 0);
+    EXPECT_EQ(app.accepts, 0);
+}
+
+TEST_F(tcp_trace, cookies_can_be_turned_off_then_a_full_backlog_drops_syns) {
+    make_tcp([](stack_config& c) {
+        c.tcp.syn_backlog = 1;
+        c.tcp.syn_cookies = false;
+    });
+    peer(syn(100).from(50000));
+    (void)segments();
+    peer(syn(7000).from(41000));
+    expect_silence();
+    EXPECT_EQ(st->stats().tcp.drop_syn_backlog_full, 1u);
+}
+
+// RFC 9293 §3.10.7.2: in LISTEN, a segment with neither SYN nor ACK is dropped, not answered;
+// a SYN with FIN is dropped too (as Linux does).
+TEST_F(tcp_trace, a_listener_drops_null_fin_only_and_syn_fin_segments) {
+    make_tcp();
+    peer(make_seg(0, 1000, 0));             // null
+    peer(make_seg(FIN, 1000, 0));           // FIN alone
+    peer(make_seg(FIN | PSH | tf::urg, 1000, 0)); // "Xmas" without ACK
+    peer(make_seg(SYN | FIN, 1000, 0));     // SYN+FIN
+    expect_silence();
+    EXPECT_EQ(st->stats().tcp.drop_listen_bad_flags, 4u);
+    EXPECT_EQ(st->stats().tcp.tx_resets, 0u);
+    // A SYN with PSH is still a SYN.
+    peer(make_seg(SYN | PSH, 2000, 0));
+    expect_sent(SYN | ACK, any, 2001, 0);
+}
+
+// RFC 6864 §4.1 / RFC 1191: TCP segments are atomic datagrams, sent with DF; RFC 7739: the IDs
+// of other datagrams are not one global counter.
+TEST_F(tcp_trace, tcp_segments_carry_df_and_other_datagrams_unpredictable_ids) {
+    make_tcp();
+    handshake(1000);
+    ASSERT_EQ(app_send("x"), 1u);
+    for (const auto& f : sent()) {
+        wire::ipv4_repr ip;
+        ASSERT_EQ(wire::ipv4_repr::parse(std::span<const std::byte>(f).subspan(14), ip), wire::wire_error::ok);
+        EXPECT_TRUE(ip.dont_fragment);
+        EXPECT_EQ(ip.identification, 0);
+    }
+    // Pings to the stack: the replies' IDs count up per destination from a value that depends
+    // on the stack's secret, and DF is clear.
+    std::vector<uint16_t> ids;
+    for (uint16_t i = 0; i < 3; ++i) {
+        feed(eth(our_mac, wire::ethertype::ipv4, ping(i, std::vector<std::byte>(8))));
+        for (const auto& f : sent()) {
+            wire::ipv4_repr ip;
+            ASSERT_EQ(wire::ipv4_repr::parse(std::span<const std::byte>(f).subspan(14), ip), wire::wire_error::ok);
+            EXPECT_FALSE(ip.dont_fragment);
+            ids.push_back(ip.identification);
+        }
+    }
+    ASSERT_EQ(ids.size(), 3u);
+    EXPECT_EQ(uint16_t(ids[1] - ids[0]), 1);
+    EXPECT_EQ(uint16_t(ids[2] - ids[1]), 1);
+    EXPECT_NE(ids[0], 0) << "not a global counter from 0 (1 chance in 65536 of a false alarm for this secret)";
 }
 
 } // namespace
