@@ -113,6 +113,8 @@ size_t stack::process(size_t n, instant now) {
         frame.set_rx_time(now);
         ethernet_input(std::move(frame), now);
     }
+    if (!_loopback.empty()) [[unlikely]]
+        udp_drain_loopback();
     run_timers(now);
     tcp_flush_dirty(now);
     flush_tx();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "stack/buf/packet.hpp"
+#include "stack/buf/packet_ring.hpp"
 #include "stack/core/config.hpp"
 #include "stack/core/result.hpp"
 #include "stack/core/time.hpp"
@@ -251,6 +252,8 @@ private:
     udp_endpoint* udp_demux_multicast(ipv4_address group, uint16_t port, ipv4_address source);
     void udp_deliver(udp_endpoint& e, packet&& frame, const wire::ipv4_repr& ip, const wire::udp_repr& udp);
     void udp_loop_back(ipv4_address group, uint16_t port, uint16_t src_port, std::span<const std::byte> payload);
+    void udp_drain_loopback();
+    static constexpr size_t loopback_per_call = 64; // multicast loop-back copies delivered per drain
     static membership membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source);
     void send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, instant now);
     bool icmp_error_allowed(instant now);
@@ -323,6 +326,8 @@ private:
     std::array<uint16_t, 256> _ip_id_counters{}; // RFC 7739 §5.4: per-destination-bucket IDs, random starts
     uint32_t _ip_id_key = 0;
     bool _in_poll = false;
+    packet_ring _loopback{256}; // multicast loop-back copies waiting for delivery (IP_MULTICAST_LOOP)
+    bool _in_loopback = false;
     instant _now;
     bool _gateway_resolved = false;
     bool _gateway_warned = false;
