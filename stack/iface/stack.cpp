@@ -50,7 +50,7 @@ stack::stack(const stack_config& config, device& dev)
       _tcp_index(config.tcp.max_connections),
       _listeners(config.tcp.max_listeners),
       _listener_index(config.tcp.max_listeners),
-      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit),
+      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit, _stats.tcp),
       _isn(siphash_key::from_bytes(std::as_bytes(std::span(config.secret)))),
       _cookies(cookie_key(config.secret)),
       _wheel(instant{}),

@@ -23,6 +23,7 @@
 #include "stack/buf/packet_ring.hpp"
 #include "stack/core/addr.hpp"
 #include "stack/core/config.hpp"
+#include "stack/core/log.hpp"
 #include "stack/core/time.hpp"
 #include "stack/net/rtt_estimator.hpp"
 #include "stack/net/tcp_stats.hpp"
@@ -81,8 +82,10 @@ struct tcp_segment_out {
 class tcp_emit_queue {
 public:
     /// A queue for up to `capacity` segments per call; at most `challenge_limit` RFC 5961
-    /// challenge ACKs a second (§7) across every connection that uses it.
-    tcp_emit_queue(size_t capacity, uint32_t challenge_limit) : _challenge_limit(challenge_limit) {
+    /// challenge ACKs a second (§7) across every connection that uses it; a segment that finds
+    /// it full is counted in `stats.drop_emit_queue_full`.
+    tcp_emit_queue(size_t capacity, uint32_t challenge_limit, tcp_stats& stats)
+        : _stats(stats), _challenge_limit(challenge_limit) {
         _q.reserve(capacity);
     }
     /// True when one more challenge ACK may go out in the current second (RFC 5961 §7).
@@ -93,10 +96,13 @@ public:
         }
         return _challenges++ < _challenge_limit;
     }
-    /// Adds a segment.
+    /// Adds a segment, or counts it when the queue is full (the retransmission timer then
+    /// recovers what it carried).
     void push(const tcp_segment_out& s) {
         if (_q.size() < _q.capacity()) [[likely]]
             _q.push_back(s);
+        else
+            TACHYON_DROP(_stats.drop_emit_queue_full);
     }
     /// The segments queued.
     std::span<const tcp_segment_out> segments() const { return _q; }
@@ -107,6 +113,7 @@ public:
 
 private:
     std::vector<tcp_segment_out> _q;
+    tcp_stats& _stats;
     uint32_t _challenge_limit;
     uint32_t _challenges = 0;
     instant _challenge_window;

@@ -48,7 +48,8 @@ namespace tachyon {
     X(syncookies_sent)         /* SYN-ACKs carrying a SYN cookie: the backlog was full (RFC 4987 §3.6) */ \
     X(syncookies_recv)         /* ACKs with a valid SYN cookie: connections opened from one */        \
     X(syncookies_failed)       /* ACKs at a listener sending cookies whose cookie was not valid */    \
-    X(drop_listen_bad_flags)   /* at a listener: no SYN, no ACK, or SYN with FIN (RFC 9293 §3.10.7.2) */
+    X(drop_listen_bad_flags)   /* at a listener: no SYN, no ACK, or SYN with FIN (RFC 9293 §3.10.7.2) */ \
+    X(drop_emit_queue_full)    /* a segment a connection wanted sent, with no room left in the call's queue */
 
 /// TCP counters.
 struct tcp_stats {
