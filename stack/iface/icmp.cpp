@@ -28,8 +28,8 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         _echo_handler(_echo_context, echo_reply{ip.src, icmp.identifier, icmp.sequence, icmp.data, frame.rx_time()});
         return;
     case wire::icmp_type::destination_unreachable:
-        // Delivered to UDP and TCP sockets once they exist.
         ++_stats.icmp.rx_unreachable;
+        tcp_icmp_unreachable(icmp.code, icmp.data, now);
         return;
     default:
         TACHYON_DROP(_stats.icmp.drop_unhandled_type);

@@ -228,6 +228,7 @@ private:
     void tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     void tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now);
     void tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now);
+    void tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now);
     void tcp_listen_input(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
                           instant now);
     void tcp_send_cookie(uint32_t listener, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now);

@@ -8,6 +8,7 @@
 
 #include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
+#include "stack/wire/icmp.hpp"
 #include "stack/wire/tcp.hpp"
 
 namespace tachyon {
@@ -248,6 +249,34 @@ bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& pa
     tcp_drain(c, now);
     tcp_after(slot, ev, now);
     return true;
+}
+
+void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now) {
+    // `quoted`: the IP header and first 8 bytes of a datagram we sent (RFC 792). RFC 1122
+    // §4.2.3.9: protocol and port unreachable are hard errors, which end a connection still in
+    // SYN-SENT (as Linux does); the others, and any error for a synchronized connection, are
+    // soft: the retransmission timer decides. RFC 5927 §4.1: the quoted sequence number must
+    // be our SYN's, so that a blind attacker cannot end the connection.
+    wire::ipv4_repr ip;
+    if (wire::ipv4_repr::parse_quoted(quoted, ip) != wire::wire_error::ok || ip.protocol != wire::ip_protocol::tcp ||
+        ip.src != _config.address.address || quoted.size() < size_t(ip.header_len) + 8) {
+        ++_stats.tcp.icmp_ignored;
+        return;
+    }
+    const std::byte* th = quoted.data() + ip.header_len;
+    const uint16_t local_port = wire::load_be16(th);
+    const uint16_t remote_port = wire::load_be16(th + 2);
+    const wire::seq32 seq{wire::load_be32(th + 4)};
+    const uint32_t slot = _tcp_index.find(tcp_key(ip.dst, remote_port, local_port));
+    const bool hard = code == wire::icmp_unreachable_code::protocol || code == wire::icmp_unreachable_code::port;
+    if (slot == decltype(_tcp_index)::npos || !hard || _tcbs[slot]->state() != tcp_state::syn_sent ||
+        seq != _tcbs[slot]->iss()) {
+        ++_stats.tcp.icmp_ignored;
+        return;
+    }
+    tcp_connection& c = *_tcbs[slot];
+    const tcp_events ev = c.fail(tcp_close_reason::unreachable);
+    tcp_after(slot, ev, now);
 }
 
 void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now) {

@@ -94,6 +94,7 @@ tcp_events tcp_connection::finish(tcp_close_reason reason) {
         case tcp_close_reason::normal: ++_stats.closed_normal; break;
         case tcp_close_reason::reset: ++_stats.closed_reset; break;
         case tcp_close_reason::aborted: ++_stats.closed_aborted; break;
+        case tcp_close_reason::unreachable: ++_stats.closed_unreachable; break;
         default: ++_stats.closed_timeout; break;
         }
     }
@@ -434,9 +435,7 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
         if (seg.seq == _rcv_nxt) {
             if (_state == tcp_state::time_wait || _state == tcp_state::last_ack || _state == tcp_state::closing) {
                 // RFC 9293: in these states a RST simply ends the connection.
-                tcp_events e = finish(tcp_close_reason::normal);
-                e.closed = e.closed && _notified == false;
-                return e;
+                return finish(tcp_close_reason::normal);
             }
             return finish(tcp_close_reason::reset);
         }

@@ -58,7 +58,7 @@ enum class tcp_close_reason : uint8_t {
     normal,      ///< FINs exchanged
     reset,       ///< the peer sent RST (connection refused, when connecting)
     timeout,     ///< retransmissions, keepalive or the connect timeout ran out
-    unreachable, ///< the peer could not be reached (ARP failed, ICMP unreachable)
+    unreachable, ///< ICMP protocol or port unreachable answered our SYN (RFC 1122 §4.2.3.9)
     aborted,     ///< this side aborted (RST sent)
 };
 
@@ -203,7 +203,8 @@ public:
     void close(instant now, tcp_emit_queue& out);
     /// ABORT (RFC 9293 §3.10.5): RST now, everything dropped.
     tcp_events abort(tcp_emit_queue& out);
-    /// Ends the connection because the peer is unreachable (ARP gave up, ICMP).
+    /// Ends the connection without a word to the peer, for `reason`: ICMP unreachable in
+    /// SYN-SENT, or a TIME-WAIT connection whose tuple a new SYN takes over (RFC 6191).
     tcp_events fail(tcp_close_reason reason);
     /// Sets RFC 896 Nagle on or off.
     void set_nodelay(bool nodelay) { _nagle = !nodelay; }
@@ -231,6 +232,8 @@ public:
     const rtt_estimator& rtt() const { return _rtt; }
     /// The congestion window in bytes.
     uint32_t cwnd() const { return _cwnd; }
+    /// ISS: our initial sequence number.
+    seq32 iss() const { return _iss; }
     /// SND.UNA.
     seq32 snd_una() const { return _snd_una; }
     /// SND.NXT.

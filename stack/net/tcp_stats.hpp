@@ -15,6 +15,8 @@ namespace tachyon {
     X(closed_reset)            /* connections reset by the peer */                                    \
     X(closed_timeout)          /* connections given up (retransmissions, keepalive, connect) */      \
     X(closed_aborted)          /* connections aborted by the application (RST sent) */               \
+    X(closed_unreachable)      /* connects ended by ICMP protocol/port unreachable (RFC 1122 §4.2.3.9) */ \
+    X(icmp_ignored)            /* ICMP unreachable for TCP not acted on: soft, not ours, or not SYN-SENT */ \
     X(retransmits)             /* segments retransmitted on timeout */                                \
     X(fast_retransmits)        /* segments retransmitted on three duplicate ACKs (RFC 5681 §3.2) */  \
     X(rto_expirations)         /* retransmission timeouts */                                          \

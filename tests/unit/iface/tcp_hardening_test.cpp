@@ -403,5 +403,64 @@ TEST_F(tcp_trace, tcp_segments_carry_df_and_other_datagrams_unpredictable_ids) {
     EXPECT_NE(ids[0], 0) << "not a global counter from 0 (1 chance in 65536 of a false alarm for this secret)";
 }
 
+// RFC 1122 §4.2.3.9: ICMP protocol or port unreachable for our SYN ends the connect with the
+// reason `unreachable`; soft errors, errors for an established connection and quotes that do
+// not carry our SYN's sequence number (RFC 5927 §4.1) change nothing.
+std::vector<std::byte> unreachable_for(const std::vector<std::byte>& our_frame, uint8_t code, uint32_t seq_delta = 0) {
+    // ICMP: type 3, the code, checksum, 4 unused bytes, then our IP header and 8 bytes of TCP.
+    const auto ip_and_tcp = std::span<const std::byte>(our_frame).subspan(14, 20 + 8);
+    std::vector<std::byte> icmp(8 + ip_and_tcp.size());
+    icmp[0] = std::byte{3};
+    icmp[1] = std::byte{code};
+    std::copy(ip_and_tcp.begin(), ip_and_tcp.end(), icmp.begin() + 8);
+    const uint32_t seq = wire::load_be32(icmp.data() + 8 + 20 + 4) + seq_delta;
+    wire::store_be32(icmp.data() + 8 + 20 + 4, seq);
+    wire::store_be16(icmp.data() + 2, wire::internet_checksum(icmp));
+    std::vector<std::byte> pkt(20 + icmp.size());
+    std::copy(icmp.begin(), icmp.end(), pkt.begin() + 20);
+    wire::ipv4_repr ip;
+    ip.total_len = uint16_t(pkt.size());
+    ip.protocol = wire::ip_protocol::icmp;
+    ip.src = peer_ip;
+    ip.dst = our_ip;
+    ip.emit(pkt);
+    return stack_trace::eth(our_mac, wire::ethertype::ipv4, pkt);
+}
+
+TEST_F(tcp_trace, icmp_port_unreachable_ends_a_connect_in_syn_sent) {
+    make_tcp();
+    auto id = st->tcp_connect(peer_ip, 7000, callbacks(), sec(10), clock.now());
+    ASSERT_TRUE(id.ok());
+    app.id = *id;
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    // Soft (host unreachable) and forged (another sequence number): ignored.
+    feed(unreachable_for(frames[0], wire::icmp_unreachable_code::host));
+    feed(unreachable_for(frames[0], wire::icmp_unreachable_code::port, 12345));
+    EXPECT_FALSE(app.closed);
+    EXPECT_EQ(state(), tcp_state::syn_sent);
+    EXPECT_EQ(st->stats().tcp.icmp_ignored, 2u);
+    // Port unreachable quoting our SYN: the connect ends, unreachable, with nothing sent.
+    feed(unreachable_for(frames[0], wire::icmp_unreachable_code::port));
+    EXPECT_TRUE(app.closed);
+    EXPECT_EQ(app.reason, tcp_close_reason::unreachable);
+    EXPECT_EQ(st->tcp_state(*id), nullptr);
+    expect_silence();
+    EXPECT_EQ(st->stats().tcp.closed_unreachable, 1u);
+}
+
+TEST_F(tcp_trace, icmp_unreachable_does_not_end_an_established_connection) {
+    make_tcp();
+    const uint32_t s = handshake(1000);
+    ASSERT_EQ(app_send("x"), 1u);
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    feed(unreachable_for(frames[0], wire::icmp_unreachable_code::port));
+    EXPECT_FALSE(app.closed) << "a soft error for a synchronized connection (RFC 1122 §4.2.3.9)";
+    EXPECT_EQ(state(), tcp_state::established);
+    peer(ack(1001, s + 2));
+    EXPECT_EQ(st->stats().tcp.icmp_ignored, 1u);
+}
+
 } // namespace
 } // namespace tachyon
