@@ -355,6 +355,7 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
 }
 
 void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
+    tx_batch batch(*this, now);
     tcp_connection& c = *_tcbs[slot];
     const tcp_id id = make_id(slot, _tcp_generation[slot]);
     // Every callback may close, abort or send, and an abort releases the slot (which a connect
@@ -392,15 +393,10 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
         tcp_release(slot);
         return;
     }
-    // Sends made in the callbacks, and the ACK, leave with the iteration's flush (or now,
-    // when called from outside poll).
+    // Sends made in the callbacks, and the ACK, leave when the outermost batch ends (the
+    // iteration's, or this one when called from outside poll).
     tcp_mark_dirty(slot);
-    if (!_in_poll) {
-        tcp_flush_dirty(now);
-        flush_tx();
-    } else {
-        tcp_rearm(slot);
-    }
+    tcp_rearm(slot);
 }
 
 void stack::tcp_deliver(uint32_t slot, instant now) {
@@ -465,7 +461,6 @@ result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_cal
     c.open_active(t, _isn.isn(now, t.local_address, local, dst, port), mss, now, timeout, _tcp_out);
     tcp_drain(c, now);
     tcp_rearm(slot);
-    if (!_in_poll) flush_tx();
     return make_id(slot, _tcp_generation[slot]);
 }
 
@@ -477,13 +472,10 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     // Data that arrived before (with the handshake, or while nobody read) goes to the reader
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
     if (c->received_bytes() > 0 && callbacks.on_data != nullptr) {
+        tx_batch batch(*this, _now); // the window update leaves when this ends
         tcp_deliver(slot, _now);
         if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
         tcp_mark_dirty(slot);
-        if (!_in_poll) {
-            tcp_flush_dirty(_now);
-            flush_tx();
-        }
     }
     return errc::ok;
 }
@@ -524,11 +516,8 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
         done += n;
     }
     if (done > 0) {
+        tx_batch batch(*this, now); // leaves now, or with the batch the caller holds
         tcp_mark_dirty(slot);
-        if (!_in_poll) {
-            tcp_flush_dirty(now);
-            flush_tx();
-        }
     }
     return done;
 }
@@ -545,11 +534,8 @@ errc stack::tcp_shutdown(tcp_id id, instant now) {
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, tcp_close_reason::normal);
         return errc::ok;
     }
+    tx_batch batch(*this, now);
     tcp_mark_dirty(slot);
-    if (!_in_poll) {
-        tcp_flush_dirty(now);
-        flush_tx();
-    }
     return errc::ok;
 }
 
@@ -557,10 +543,10 @@ errc stack::tcp_abort(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     const uint32_t slot = id & slot_mask;
+    tx_batch batch(*this, now);
     tcp_events ev = c->abort(_tcp_out);
     tcp_drain(*c, now);
     tcp_after(slot, ev, now);
-    if (!_in_poll) flush_tx();
     return errc::ok;
 }
 

@@ -462,5 +462,22 @@ TEST_F(tcp_trace, icmp_unreachable_does_not_end_an_established_connection) {
     EXPECT_EQ(st->stats().tcp.icmp_ignored, 1u);
 }
 
+// A burst of sends from outside poll under one batch leaves when the batch ends, together;
+// without a batch each send leaves at once.
+TEST_F(tcp_trace, sends_under_a_batch_leave_together_when_it_ends) {
+    make_tcp();
+    const uint32_t s = handshake(1000);
+    ASSERT_EQ(app_send("a"), 1u);
+    expect_sent(ACK | PSH, s + 1, 1001, 1);
+    {
+        auto batch = st->begin_batch(clock.now());
+        for (int i = 0; i < 5; ++i) ASSERT_EQ(app_send("order"), 5u);
+        expect_silence();
+    }
+    auto v = segments();
+    ASSERT_EQ(v.size(), 1u) << "the five orders share the last unsent segment: one frame" << describe(v);
+    EXPECT_TRUE(segment_is(v[0], ACK | PSH, s + 2, 1001, 25));
+}
+
 } // namespace
 } // namespace tachyon
