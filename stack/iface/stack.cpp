@@ -44,6 +44,7 @@ stack::stack(const stack_config& config, device& dev)
       _igmp(config.multicast, seed_from(_mac)),
       _tcp_callbacks(config.tcp.max_connections),
       _tcp_generation(config.tcp.max_connections),
+      _tcp_eof_pending(config.tcp.max_connections),
       _tcp_listener(config.tcp.max_connections, -1),
       _tcp_dirty_flag(config.tcp.max_connections),
       _tcp_timers(config.tcp.max_connections),

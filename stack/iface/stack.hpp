@@ -329,6 +329,7 @@ private:
     std::vector<std::unique_ptr<tcp_connection>> _tcbs;  // every slot built at start
     std::vector<tcp_callbacks> _tcp_callbacks;
     std::vector<uint16_t> _tcp_generation;
+    std::vector<uint8_t> _tcp_eof_pending;  // the peer's FIN waits until the application consumed the data before it
     std::vector<int32_t> _tcp_listener;  // the listener a half-open connection holds a backlog slot of, or -1
     std::vector<uint8_t> _tcp_dirty_flag;
     std::vector<uint32_t> _tcp_dirty;

@@ -42,6 +42,7 @@ result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
     _tcp_free.pop_back();
     (void)_tcp_index.insert(tcp_key(t.remote_address, t.remote_port, t.local_port), slot);
     _tcp_callbacks[slot] = tcp_callbacks{};
+    _tcp_eof_pending[slot] = 0;
     return slot;
 }
 
@@ -375,8 +376,10 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     }
     if (ev.readable && alive()) tcp_deliver(slot, now);
     if (ev.eof && alive()) {
-        const tcp_callbacks& cb = _tcp_callbacks[slot];
-        if (cb.on_data != nullptr) (void)cb.on_data(cb.context, id, {});
+        // The end of the stream is told after its last byte: while the application leaves
+        // bytes unconsumed (backpressure), it waits for tcp_deliver to empty the queue.
+        _tcp_eof_pending[slot] = 1;
+        if (c.received_bytes() == 0) tcp_deliver(slot, now);
     }
     if (ev.writable && alive()) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
@@ -407,7 +410,13 @@ void stack::tcp_deliver(uint32_t slot, instant now) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_data == nullptr || !c.in_use()) return;
         std::span<const std::byte> bytes = c.readable();
-        if (bytes.empty()) return;
+        if (bytes.empty()) {
+            if (_tcp_eof_pending[slot] != 0) {
+                _tcp_eof_pending[slot] = 0;
+                (void)cb.on_data(cb.context, id, {}); // the end of the stream (FIN)
+            }
+            return;
+        }
         const size_t n = cb.on_data(cb.context, id, bytes);
         // The handler may have ended the connection (and a new one may hold the slot).
         if (n == 0 || _tcp_generation[slot] != generation || !c.in_use()) return;
@@ -471,7 +480,7 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     _tcp_callbacks[slot] = callbacks;
     // Data that arrived before (with the handshake, or while nobody read) goes to the reader
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
-    if (c->received_bytes() > 0 && callbacks.on_data != nullptr) {
+    if ((c->received_bytes() > 0 || _tcp_eof_pending[slot] != 0) && callbacks.on_data != nullptr) {
         tx_batch batch(*this, _now); // the window update leaves when this ends
         tcp_deliver(slot, _now);
         if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
@@ -545,6 +554,12 @@ errc stack::tcp_abort(tcp_id id, instant now) {
     const uint32_t slot = id & slot_mask;
     tx_batch batch(*this, now);
     tcp_events ev = c->abort(_tcp_out);
+    if (!ev.closed && _tcp_callbacks[slot].on_closed != nullptr) {
+        // The connection's end was decided (TIME-WAIT) but not told yet: the abort from a
+        // callback before that delivery is what the application hears, once.
+        ev.closed = true;
+        ev.reason = tcp_close_reason::aborted;
+    }
     tcp_drain(*c, now);
     tcp_after(slot, ev, now);
     return errc::ok;
