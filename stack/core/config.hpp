@@ -66,6 +66,7 @@ struct tcp_settings {
     duration keepalive_interval = duration::s(75); ///< between probes
     unsigned keepalive_probes = 9;                 ///< unanswered probes before the connection is dropped
     uint32_t challenge_ack_limit = 1000;           ///< RFC 5961 §7: challenge ACKs per second at most
+    bool syn_cookies = true;                       ///< RFC 4987 §3.6: SYN cookies when a listener's backlog is full
 };
 
 /// Everything a `stack` needs to know at start-up.

@@ -84,7 +84,8 @@ struct icmp_stats {
     X(drop_bad_port)         /* destination port 0 */                                        \
     X(drop_no_socket)        /* no socket bound to the port (or joined to the group) */       \
     X(drop_source_filtered)  /* a joined group, from a source the socket did not include */  \
-    X(drop_queue_full)       /* the socket's receive queue was full */
+    X(drop_queue_full)       /* the socket's receive queue was full */                       \
+    X(drop_loopback_full)    /* a multicast loop-back copy with no room in the loop-back queue */
 
 /// UDP counters.
 struct udp_stats {

@@ -28,8 +28,8 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         _echo_handler(_echo_context, echo_reply{ip.src, icmp.identifier, icmp.sequence, icmp.data, frame.rx_time()});
         return;
     case wire::icmp_type::destination_unreachable:
-        // Delivered to UDP and TCP sockets once they exist.
         ++_stats.icmp.rx_unreachable;
+        tcp_icmp_unreachable(icmp.code, icmp.data, now);
         return;
     default:
         TACHYON_DROP(_stats.icmp.drop_unhandled_type);
@@ -46,7 +46,15 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     uint16_t old_word = wire::load_be16(msg);          // type, code
     uint16_t new_word = uint16_t(wire::icmp_type::echo_reply << 8 | icmp.code);
     msg[0] = std::byte{wire::icmp_type::echo_reply};
-    wire::store_be16(msg + 2, wire::checksum_update16(wire::load_be16(msg + 2), old_word, new_word));
+    uint16_t checksum = wire::checksum_update16(wire::load_be16(msg + 2), old_word, new_word);
+    if (checksum == 0) [[unlikely]] {
+        // RFC 1624 eqn. 3 cannot tell a message that sums to +0 (every word zero: identifier,
+        // sequence and data all zero), whose checksum is 0xFFFF, from one that sums to -0
+        // (checksum 0x0000). ICMP has no pseudo header to rule the first out: recompute.
+        wire::store_be16(msg + 2, 0);
+        checksum = wire::internet_checksum(frame.bytes());
+    }
+    wire::store_be16(msg + 2, checksum);
     ++_stats.icmp.tx_echo_replies;
     (void)ipv4_output(std::move(frame), ip.src, wire::ip_protocol::icmp, now);
 }

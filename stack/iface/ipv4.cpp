@@ -71,7 +71,14 @@ void stack::ipv4_input(packet&& frame, instant now) {
 errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, instant now, uint8_t ttl) {
     wire::ipv4_repr ip;
     ip.total_len = uint16_t(wire::ipv4_repr::min_header_len + frame.size());
-    ip.identification = _ip_identification++;
+    if (protocol == wire::ip_protocol::tcp) {
+        // TCP segments never exceed the MTU (the MSS comes from it): atomic datagrams, sent
+        // with DF (RFC 1191 path MTU discovery), whose ID may be any value (RFC 6864 §4.1).
+        ip.dont_fragment = true;
+        ip.identification = 0;
+    } else {
+        ip.identification = _ip_id_counters[(dst.value * _ip_id_key) >> 24]++; // RFC 7739 §5.4
+    }
     ip.ttl = ttl != 0 ? ttl : _config.default_ttl;
     ip.protocol = protocol;
     ip.src = _config.address.address;

@@ -14,6 +14,15 @@ uint64_t seed_from(const mac_address& mac) {
     return seed;
 }
 
+// The SYN cookie key: the stack's secret hashed apart from the ISN key (RFC 4987 §3.6 wants
+// cookies unforgeable; sharing the ISN's key would tie the two outputs together).
+siphash_key cookie_key(const std::array<uint8_t, 16>& secret) {
+    const siphash_key k = siphash_key::from_bytes(std::as_bytes(std::span(secret)));
+    constexpr std::array<std::byte, 8> label{std::byte{'c'}, std::byte{'o'}, std::byte{'o'}, std::byte{'k'},
+                                             std::byte{'i'}, std::byte{'e'}, std::byte{'s'}, std::byte{0}};
+    return siphash_key{siphash24(k, label), siphash24(siphash_key{k.k1, k.k0}, label)};
+}
+
 } // namespace
 
 result<std::unique_ptr<stack>> stack::create(const stack_config& config, device& dev) {
@@ -35,13 +44,15 @@ stack::stack(const stack_config& config, device& dev)
       _igmp(config.multicast, seed_from(_mac)),
       _tcp_callbacks(config.tcp.max_connections),
       _tcp_generation(config.tcp.max_connections),
+      _tcp_listener(config.tcp.max_connections, -1),
       _tcp_dirty_flag(config.tcp.max_connections),
       _tcp_timers(config.tcp.max_connections),
       _tcp_index(config.tcp.max_connections),
       _listeners(config.tcp.max_listeners),
       _listener_index(config.tcp.max_listeners),
-      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit),
+      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit, _stats.tcp),
       _isn(siphash_key::from_bytes(std::as_bytes(std::span(config.secret)))),
+      _cookies(cookie_key(config.secret)),
       _wheel(instant{}),
       _icmp_tokens_milli(uint64_t(config.icmp_error_burst) * 1000),
       _rx(config.rx_burst),
@@ -54,6 +65,18 @@ stack::stack(const stack_config& config, device& dev)
         _tcbs.push_back(std::make_unique<tcp_connection>(_config.tcp, _stats.tcp));
         _tcp_timers[i].slot = uint32_t(i);
         _tcp_free.push_back(uint32_t(n - 1 - i));
+    }
+    // RFC 7739 §5.4: IPv4 IDs from a table of counters picked by a keyed hash of the
+    // destination, each starting at a random value, so that no one can predict them or count
+    // our traffic to others by watching the IDs sent to them.
+    const siphash_key k = cookie_key(config.secret);
+    _ip_id_key = uint32_t(k.k0 >> 32) | 1;
+    uint64_t x = k.k1;
+    for (auto& counter : _ip_id_counters) { // splitmix64 steps
+        x += 0x9e3779b97f4a7c15ull;
+        uint64_t z = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        counter = uint16_t(z ^ (z >> 31));
     }
 }
 
@@ -90,6 +113,8 @@ size_t stack::process(size_t n, instant now) {
         frame.set_rx_time(now);
         ethernet_input(std::move(frame), now);
     }
+    if (!_loopback.empty()) [[unlikely]]
+        udp_drain_loopback();
     run_timers(now);
     tcp_flush_dirty(now);
     flush_tx();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "stack/buf/packet.hpp"
+#include "stack/buf/packet_ring.hpp"
 #include "stack/core/config.hpp"
 #include "stack/core/result.hpp"
 #include "stack/core/time.hpp"
@@ -23,6 +24,7 @@
 #include "stack/net/arp_cache.hpp"
 #include "stack/net/igmp_host.hpp"
 #include "stack/net/isn.hpp"
+#include "stack/net/syn_cookie.hpp"
 #include "stack/net/tcp_connection.hpp"
 #include "stack/net/udp_table.hpp"
 #include "stack/core/timer_wheel.hpp"
@@ -225,11 +227,19 @@ private:
     void igmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     void tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     void tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now);
+    void tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now);
+    void tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now);
+    void tcp_listen_input(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                          instant now);
+    void tcp_send_cookie(uint32_t listener, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now);
+    bool tcp_accept_cookie(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                           instant now);
     void tcp_drain(const tcp_connection& c, instant now);
     void tcp_after(uint32_t slot, const tcp_events& ev, instant now);
     void tcp_rearm(uint32_t slot);
     void tcp_deliver(uint32_t slot, instant now);
     void tcp_release(uint32_t slot);
+    void tcp_unhold_backlog(uint32_t slot);
     void tcp_mark_dirty(uint32_t slot);
     void tcp_flush_dirty(instant now);
     tcp_connection* tcp_find(tcp_id id);
@@ -243,6 +253,8 @@ private:
     udp_endpoint* udp_demux_multicast(ipv4_address group, uint16_t port, ipv4_address source);
     void udp_deliver(udp_endpoint& e, packet&& frame, const wire::ipv4_repr& ip, const wire::udp_repr& udp);
     void udp_loop_back(ipv4_address group, uint16_t port, uint16_t src_port, std::span<const std::byte> payload);
+    void udp_drain_loopback();
+    static constexpr size_t loopback_per_call = 64; // multicast loop-back copies delivered per drain
     static membership membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source);
     void send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, instant now);
     bool icmp_error_allowed(instant now);
@@ -278,6 +290,7 @@ private:
         size_t half_open = 0;
         tcp_accept_handler on_accept = nullptr;
         void* context = nullptr;
+        instant cookies_until;  // ACKs are checked for SYN cookies until then (RFC 4987 §3.6)
     };
     struct key_hash {
         uint64_t operator()(uint64_t k) const { return k; }
@@ -288,6 +301,7 @@ private:
     std::vector<std::unique_ptr<tcp_connection>> _tcbs;  // every slot built at start
     std::vector<tcp_callbacks> _tcp_callbacks;
     std::vector<uint16_t> _tcp_generation;
+    std::vector<int32_t> _tcp_listener;  // the listener a half-open connection holds a backlog slot of, or -1
     std::vector<uint8_t> _tcp_dirty_flag;
     std::vector<uint32_t> _tcp_dirty;
     std::vector<uint32_t> _tcp_free;
@@ -297,6 +311,7 @@ private:
     index_table<uint16_t, port_hash> _listener_index;
     tcp_emit_queue _tcp_out;
     isn_generator _isn;
+    syn_cookies _cookies;
     timer_wheel _wheel;
     uint16_t _next_tcp_port = 49152;
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
@@ -309,8 +324,11 @@ private:
     size_t _spare_count = 0;
     echo_reply_handler _echo_handler = nullptr;
     void* _echo_context = nullptr;
-    uint16_t _ip_identification = 0;
+    std::array<uint16_t, 256> _ip_id_counters{}; // RFC 7739 §5.4: per-destination-bucket IDs, random starts
+    uint32_t _ip_id_key = 0;
     bool _in_poll = false;
+    packet_ring _loopback{256}; // multicast loop-back copies waiting for delivery (IP_MULTICAST_LOOP)
+    bool _in_loopback = false;
     instant _now;
     bool _gateway_resolved = false;
     bool _gateway_warned = false;

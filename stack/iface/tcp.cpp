@@ -8,6 +8,7 @@
 
 #include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
+#include "stack/wire/icmp.hpp"
 #include "stack/wire/tcp.hpp"
 
 namespace tachyon {
@@ -47,11 +48,22 @@ result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
 void stack::tcp_release(uint32_t slot) {
     tcp_connection& c = *_tcbs[slot];
     const tcp_tuple& t = c.tuple();
+    // A half-open connection that never reached ESTABLISHED (reset, timed out, aborted) gives
+    // its listener's backlog slot back here, whatever ended it.
+    tcp_unhold_backlog(slot);
     _tcp_index.erase(tcp_key(t.remote_address, t.remote_port, t.local_port));
     _wheel.cancel(_tcp_timers[slot]);
     ++_tcp_generation[slot];
     _tcp_callbacks[slot] = tcp_callbacks{};
     _tcp_free.push_back(slot);
+}
+
+void stack::tcp_unhold_backlog(uint32_t slot) {
+    const int32_t l = _tcp_listener[slot];
+    if (l < 0) return;
+    _tcp_listener[slot] = -1;
+    tcp_listener_slot& lst = _listeners[size_t(l)];
+    if (lst.half_open > 0) --lst.half_open;
 }
 
 void stack::tcp_rearm(uint32_t slot) {
@@ -121,32 +133,150 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             return;
         }
     }
-    // No connection. A SYN may open one on a listener (RFC 9293 §3.10.7.2).
-    if (seg.flags == wire::tcp_flags::syn || seg.flags == (wire::tcp_flags::syn | wire::tcp_flags::ece | wire::tcp_flags::cwr)) {
-        const uint32_t l = _listener_index.find(seg.dst_port);
-        if (l != decltype(_listener_index)::npos) {
-            tcp_listener_slot& lst = _listeners[l];
-            if (lst.half_open >= lst.backlog) {
-                TACHYON_DROP(_stats.tcp.drop_syn_backlog_full); // silently: the peer retries (SYN flood defence)
-                return;
-            }
-            tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
-            auto got = tcp_allocate(t);
-            if (!got) return;
-            slot = *got;
-            tcp_connection& c = *_tcbs[slot];
-            const uint16_t mss = uint16_t(_caps.mtu - 40);
-            c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss,
-                           now, _tcp_out);
-            c.listener = int32_t(l);
-            ++lst.half_open;
-            tcp_drain(c, now);
-            tcp_rearm(slot);
-            return;
-        }
+    // No connection: a listener's, or CLOSED (RFC 9293 §3.10.7.1).
+    const uint32_t l = _listener_index.find(seg.dst_port);
+    if (l != decltype(_listener_index)::npos) {
+        tcp_listen_input(l, seg, std::move(frame), ip, now);
+        return;
     }
     TACHYON_DROP(_stats.tcp.drop_no_connection);
     tcp_reply_reset(seg, ip, payload_len, now);
+}
+
+void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                             instant now) {
+    namespace tf = wire::tcp_flags;
+    // RFC 9293 §3.10.7.2, in its order. First: a RST has nothing to reset.
+    if (seg.has(tf::rst)) {
+        TACHYON_DROP(_stats.tcp.drop_no_connection);
+        return;
+    }
+    // Second: an ACK is for no connection of ours, unless it carries a SYN cookie of ours
+    // (RFC 4987 §3.6): then it opens one. Otherwise <SEQ=SEG.ACK><CTL=RST>.
+    if (seg.has(tf::ack)) {
+        if (!seg.has(tf::syn) && now < _listeners[l].cookies_until && tcp_accept_cookie(l, seg, std::move(payload), ip, now))
+            return;
+        TACHYON_DROP(_stats.tcp.drop_no_connection);
+        tcp_reply_reset(seg, ip, payload ? uint32_t(payload.size()) : 0, now);
+        return;
+    }
+    // Third: SYN. A SYN with FIN is nonsense (Linux drops it too); fourth: a segment with
+    // neither SYN nor ACK (null, FIN alone, ...) is dropped.
+    if (!seg.has(tf::syn) || seg.has(tf::fin)) {
+        TACHYON_DROP(_stats.tcp.drop_listen_bad_flags);
+        return;
+    }
+    tcp_listener_slot& lst = _listeners[l];
+    if (lst.half_open >= lst.backlog) {
+        if (_config.tcp.syn_cookies) {
+            // A flood or a burst: answer without keeping state (RFC 4987 §3.6).
+            tcp_send_cookie(l, seg, ip, now);
+            return;
+        }
+        TACHYON_DROP(_stats.tcp.drop_syn_backlog_full); // silently: the peer retries
+        return;
+    }
+    const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+    auto got = tcp_allocate(t);
+    if (!got) return;
+    const uint32_t slot = *got;
+    tcp_connection& c = *_tcbs[slot];
+    const uint16_t mss = uint16_t(_caps.mtu - 40);
+    c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss, now,
+                   _tcp_out);
+    _tcp_listener[slot] = int32_t(l);
+    ++lst.half_open;
+    tcp_drain(c, now);
+    tcp_rearm(slot);
+}
+
+void stack::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now) {
+    const tcp_tuple t{_config.address.address, syn.dst_port, ip.src, syn.src_port};
+    wire::tcp_repr sa;
+    sa.src_port = syn.dst_port;
+    sa.dst_port = syn.src_port;
+    sa.seq = _cookies.make(t, syn.seq, syn.options.has_mss ? syn.options.mss : 0, now);
+    sa.ack = syn.seq + 1;
+    sa.flags = wire::tcp_flags::syn | wire::tcp_flags::ack;
+    sa.window = uint16_t(std::min<size_t>(_config.tcp.receive_buffer, 65535)); // RFC 7323 §2.2: unscaled
+    sa.options.has_mss = true;
+    sa.options.mss = uint16_t(_caps.mtu - 40);
+    // Window scaling and SACK are remembered in the TSval's low bits: offered only with
+    // timestamps, as in Linux; without them the connection runs with neither.
+    if (_config.tcp.timestamps && syn.options.has_timestamps) {
+        wire::tcp_options offered = syn.options;
+        offered.sack_permitted = offered.sack_permitted && _config.tcp.sack;
+        sa.options.has_timestamps = true;
+        sa.options.ts_val = syn_cookies::encode_ts(tcp_connection::ts_clock(now), offered);
+        sa.options.ts_ecr = syn.options.ts_val;
+        sa.options.sack_permitted = offered.sack_permitted;
+        if (syn.options.has_window_scale) {
+            sa.options.has_window_scale = true;
+            sa.options.window_scale = _config.tcp.window_scale;
+        }
+    }
+    _listeners[l].cookies_until = now + syn_cookies::tick * 2;
+    ++_stats.tcp.syncookies_sent;
+    tcp_send_stateless(sa, ip.src, now);
+}
+
+bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
+                              instant now) {
+    const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+    const auto mss = _cookies.check(t, seg.seq - 1, seg.ack - 1, now);
+    if (!mss) {
+        ++_stats.tcp.syncookies_failed;
+        return false;
+    }
+    ++_stats.tcp.syncookies_recv;
+    auto got = tcp_allocate(t);
+    if (!got) return true; // counted; the peer retransmits, and the cookie stays good a while
+    const uint32_t slot = *got;
+    tcp_connection& c = *_tcbs[slot];
+    // The peer's SYN as the cookie and the TSecr remember it; its ACK then completes the
+    // handshake through the ordinary SYN-RECEIVED path.
+    wire::tcp_repr syn;
+    syn.src_port = seg.src_port;
+    syn.dst_port = seg.dst_port;
+    syn.seq = seg.seq - 1;
+    syn.flags = wire::tcp_flags::syn;
+    syn.window = seg.window;
+    syn.options = syn_cookies::decode(*mss, seg.options);
+    c.open_passive(t, syn, seg.ack - 1, uint16_t(_caps.mtu - 40), now, _tcp_out, /*from_cookie=*/true);
+    _tcp_listener[slot] = int32_t(l);
+    ++_listeners[l].half_open; // given back at once when the ACK completes it
+    tcp_events ev = c.on_segment(seg, std::move(payload), now, _tcp_out);
+    tcp_drain(c, now);
+    tcp_after(slot, ev, now);
+    return true;
+}
+
+void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now) {
+    // `quoted`: the IP header and first 8 bytes of a datagram we sent (RFC 792). RFC 1122
+    // §4.2.3.9: protocol and port unreachable are hard errors, which end a connection still in
+    // SYN-SENT (as Linux does); the others, and any error for a synchronized connection, are
+    // soft: the retransmission timer decides. RFC 5927 §4.1: the quoted sequence number must
+    // be our SYN's, so that a blind attacker cannot end the connection.
+    wire::ipv4_repr ip;
+    if (wire::ipv4_repr::parse_quoted(quoted, ip) != wire::wire_error::ok || ip.protocol != wire::ip_protocol::tcp ||
+        ip.src != _config.address.address || quoted.size() < size_t(ip.header_len) + 8) {
+        ++_stats.tcp.icmp_ignored;
+        return;
+    }
+    const std::byte* th = quoted.data() + ip.header_len;
+    const uint16_t local_port = wire::load_be16(th);
+    const uint16_t remote_port = wire::load_be16(th + 2);
+    const wire::seq32 seq{wire::load_be32(th + 4)};
+    const uint32_t slot = _tcp_index.find(tcp_key(ip.dst, remote_port, local_port));
+    const bool hard = code == wire::icmp_unreachable_code::protocol || code == wire::icmp_unreachable_code::port;
+    if (slot == decltype(_tcp_index)::npos || !hard || _tcbs[slot]->state() != tcp_state::syn_sent ||
+        seq != _tcbs[slot]->iss()) {
+        ++_stats.tcp.icmp_ignored;
+        return;
+    }
+    tcp_connection& c = *_tcbs[slot];
+    const tcp_events ev = c.fail(tcp_close_reason::unreachable);
+    tcp_after(slot, ev, now);
 }
 
 void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now) {
@@ -163,13 +293,17 @@ void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip
         rst.ack = seg.seq + seg.segment_len(payload_len);
         rst.flags = wire::tcp_flags::rst | wire::tcp_flags::ack;
     }
+    ++_stats.tcp.tx_resets;
+    tcp_send_stateless(rst, ip.src, now);
+}
+
+void stack::tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now) {
     packet frame = alloc_frame();
     if (!frame) return;
-    std::byte* p = frame.append(rst.emitted_header_len());
-    rst.emit({p, rst.emitted_header_len()}, _config.address.address, ip.src, 0);
-    ++_stats.tcp.tx_resets;
+    std::byte* p = frame.append(h.emitted_header_len());
+    h.emit({p, h.emitted_header_len()}, _config.address.address, dst, 0);
     ++_stats.tcp.tx_segments;
-    (void)ipv4_output(std::move(frame), ip.src, wire::ip_protocol::tcp, now);
+    (void)ipv4_output(std::move(frame), dst, wire::ip_protocol::tcp, now);
 }
 
 void stack::tcp_drain(const tcp_connection& c, instant now) {
@@ -188,6 +322,12 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
         packet frame;
         if (s.data != nullptr) {
             packet& held = *s.data;
+            if (!held) [[unlikely]] {
+                // The connection ended in the call that queued this segment and released its
+                // send queue: nothing to send. (Each such path is a bug to fix; counted.)
+                TACHYON_DROP(_stats.tcp.drop_released_segment);
+                continue;
+            }
             if (!held.shared()) [[likely]] {
                 // The send queue's own buffer: headers go in front of the payload, and the
                 // device gets a reference; the queue keeps the frame for retransmission.
@@ -217,32 +357,36 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
 void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     tcp_connection& c = *_tcbs[slot];
     const tcp_id id = make_id(slot, _tcp_generation[slot]);
-    if (ev.connected && c.listener >= 0) {
-        tcp_listener_slot& lst = _listeners[size_t(c.listener)];
-        if (lst.half_open > 0) --lst.half_open;
-        c.listener = -1;
-        if (lst.in_use && lst.on_accept != nullptr) lst.on_accept(lst.context, id);
-    } else if (ev.connected) {
-        const tcp_callbacks& cb = _tcp_callbacks[slot];
-        if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
+    // Every callback may close, abort or send, and an abort releases the slot (which a connect
+    // in the same callback may take again): after each one, carry on only while `id` still
+    // names this connection. The one that ended it did the releasing.
+    const auto alive = [&] { return _tcp_generation[slot] == uint16_t(id >> slot_bits) && c.in_use(); };
+    if (ev.connected) {
+        const int32_t l = _tcp_listener[slot];
+        tcp_unhold_backlog(slot);
+        if (l >= 0) {
+            tcp_listener_slot& lst = _listeners[size_t(l)];
+            if (lst.in_use && lst.on_accept != nullptr) lst.on_accept(lst.context, id);
+        } else {
+            const tcp_callbacks& cb = _tcp_callbacks[slot];
+            if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
+        }
     }
-    if (ev.readable && c.in_use()) tcp_deliver(slot, now);
-    if (ev.eof && c.in_use()) {
+    if (ev.readable && alive()) tcp_deliver(slot, now);
+    if (ev.eof && alive()) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_data != nullptr) (void)cb.on_data(cb.context, id, {});
     }
-    if (ev.writable && c.in_use()) {
+    if (ev.writable && alive()) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_writable != nullptr) cb.on_writable(cb.context, id);
     }
+    if (_tcp_generation[slot] != uint16_t(id >> slot_bits)) return; // released inside a callback
     if (ev.closed) {
-        if (c.listener >= 0) {
-            tcp_listener_slot& lst = _listeners[size_t(c.listener)];
-            if (lst.half_open > 0) --lst.half_open;
-        }
         const tcp_callbacks cb = _tcp_callbacks[slot];
         _tcp_callbacks[slot] = tcp_callbacks{};
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, ev.reason);
+        if (_tcp_generation[slot] != uint16_t(id >> slot_bits)) return;
     }
     if (!c.in_use()) {
         tcp_release(slot);
@@ -261,14 +405,16 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
 
 void stack::tcp_deliver(uint32_t slot, instant now) {
     tcp_connection& c = *_tcbs[slot];
-    const tcp_id id = make_id(slot, _tcp_generation[slot]);
+    const uint16_t generation = _tcp_generation[slot];
+    const tcp_id id = make_id(slot, generation);
     for (;;) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_data == nullptr || !c.in_use()) return;
         std::span<const std::byte> bytes = c.readable();
         if (bytes.empty()) return;
         const size_t n = cb.on_data(cb.context, id, bytes);
-        if (n == 0 || !c.in_use()) return;
+        // The handler may have ended the connection (and a new one may hold the slot).
+        if (n == 0 || _tcp_generation[slot] != generation || !c.in_use()) return;
         c.consume(std::min(n, bytes.size()), now, _tcp_out);
     }
 }
@@ -281,7 +427,7 @@ result<uint16_t> stack::tcp_listen(uint16_t port, size_t backlog, tcp_accept_han
     auto it = std::find_if(_listeners.begin(), _listeners.end(), [](const tcp_listener_slot& l) { return !l.in_use; });
     if (it == _listeners.end())
         return make_error(errc::no_space, "all " + std::to_string(_listeners.size()) + " TCP listeners are in use");
-    *it = tcp_listener_slot{true, port, std::min(backlog, _config.tcp.syn_backlog), 0, on_accept, context};
+    *it = tcp_listener_slot{true, port, std::min(backlog, _config.tcp.syn_backlog), 0, on_accept, context, instant{}};
     (void)_listener_index.insert(port, uint32_t(it - _listeners.begin()));
     return port;
 }
@@ -332,6 +478,7 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
     if (c->received_bytes() > 0 && callbacks.on_data != nullptr) {
         tcp_deliver(slot, _now);
+        if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
         tcp_mark_dirty(slot);
         if (!_in_poll) {
             tcp_flush_dirty(_now);
@@ -365,12 +512,15 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
                 continue;
             }
         }
+        // A new frame needs a free slot in the send queue: never push past it (the ring
+        // would overwrite its oldest, unacknowledged segment).
+        if (!c->send_slot_free()) break;
         packet frame = alloc_frame();
         if (!frame) [[unlikely]]
             break;
         const size_t n = std::min({todo - done, size_t(c->send_mss()), frame.tailroom()});
         std::memcpy(frame.append(n), data.data() + done, n);
-        c->push_send(std::move(frame));
+        if (!c->push_send(std::move(frame))) break;
         done += n;
     }
     if (done > 0) {

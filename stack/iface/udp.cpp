@@ -97,8 +97,35 @@ void stack::udp_loop_back(ipv4_address group, uint16_t port, uint16_t src_port, 
     std::memcpy(p + wire::ipv4_repr::min_header_len + wire::udp_repr::header_len, payload.data(), payload.size());
     udp.emit({p + wire::ipv4_repr::min_header_len, udp.length}, ip.src, ip.dst, wire::udp_checksum_mode::none);
     copy.set_rx_time(_now);
-    copy.trim_front(wire::ipv4_repr::min_header_len);
-    udp_deliver(*e, std::move(copy), ip, udp);
+    // Queued, not delivered here: the handler receiving it may send to the group again from
+    // inside, and a delivery inside the send would recurse without end (Linux, too, loops
+    // back through a queue).
+    if (!_loopback.push(std::move(copy))) [[unlikely]] {
+        TACHYON_DROP(_stats.udp.drop_loopback_full);
+        return;
+    }
+    if (!_in_loopback) udp_drain_loopback();
+}
+
+void stack::udp_drain_loopback() {
+    // A bounded number per call: a handler that re-sends everything it hears would otherwise
+    // keep this loop going for ever; what is left waits for the next poll.
+    _in_loopback = true;
+    for (size_t i = 0; i < loopback_per_call && !_loopback.empty(); ++i) {
+        packet copy = _loopback.pop();
+        wire::ipv4_repr ip;
+        wire::udp_repr udp;
+        if (wire::ipv4_repr::parse(copy.bytes(), ip) != wire::wire_error::ok) continue; // built above: cannot fail
+        copy.trim_front(ip.header_len);
+        if (wire::udp_repr::parse(copy.bytes(), ip.src, ip.dst, udp, false) != wire::wire_error::ok) continue;
+        udp_endpoint* e = udp_demux_multicast(ip.dst, udp.dst_port, ip.src);
+        if (e == nullptr || membership_verdict(*e, ip.dst, ip.src) != membership::accepted) {
+            TACHYON_DROP(_stats.udp.drop_no_socket); // closed or left meanwhile
+            continue;
+        }
+        udp_deliver(*e, std::move(copy), ip, udp);
+    }
+    _in_loopback = false;
 }
 
 stack::membership stack::membership_verdict(const udp_endpoint& e, ipv4_address group, ipv4_address source) {

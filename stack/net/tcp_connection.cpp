@@ -83,7 +83,6 @@ void tcp_connection::reset_state() {
     _keepalive = _settings.keepalive;
     _send_limit = _settings.send_buffer;
     _recv_limit = _settings.receive_buffer;
-    listener = -1;
 }
 
 tcp_events tcp_connection::finish(tcp_close_reason reason) {
@@ -95,6 +94,7 @@ tcp_events tcp_connection::finish(tcp_close_reason reason) {
         case tcp_close_reason::normal: ++_stats.closed_normal; break;
         case tcp_close_reason::reset: ++_stats.closed_reset; break;
         case tcp_close_reason::aborted: ++_stats.closed_aborted; break;
+        case tcp_close_reason::unreachable: ++_stats.closed_unreachable; break;
         default: ++_stats.closed_timeout; break;
         }
     }
@@ -164,7 +164,7 @@ void tcp_connection::open_active(const tcp_tuple& t, seq32 iss, uint16_t local_m
 }
 
 void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn, seq32 iss, uint16_t local_mss,
-                                  instant now, tcp_emit_queue& out) {
+                                  instant now, tcp_emit_queue& out, bool from_cookie) {
     reset_state();
     _tuple = t;
     _local_mss = local_mss;
@@ -188,6 +188,10 @@ void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn,
     ++_stats.passive_opens;
     _connect_deadline = now + _settings.connect_timeout;
     _syn_sent_at = now;
+    if (from_cookie) {
+        _syn_transmissions = 0; // when our SYN-ACK left is unknown: no RTT sample from it
+        return;
+    }
     _syn_transmissions = 1;
     send_control(tf::syn | tf::ack, iss, now, out);
     arm_rto(now);
@@ -319,7 +323,7 @@ void tcp_connection::handshake_rtt(instant now) {
     // Karn's rule: a SYN sent once gives a sample; RFC 6298 (5.7): after a SYN timed out, the
     // RTO starts data transfer at 3 s.
     if (_syn_transmissions == 1) _rtt.sample(now - _syn_sent_at);
-    else _rtt.restart(std::max(duration::s(3), _settings.rto_initial));
+    else if (_syn_transmissions > 1) _rtt.restart(std::max(duration::s(3), _settings.rto_initial));
 }
 
 void tcp_connection::arm_rto(instant now) {
@@ -431,9 +435,7 @@ tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payloa
         if (seg.seq == _rcv_nxt) {
             if (_state == tcp_state::time_wait || _state == tcp_state::last_ack || _state == tcp_state::closing) {
                 // RFC 9293: in these states a RST simply ends the connection.
-                tcp_events e = finish(tcp_close_reason::normal);
-                e.closed = e.closed && _notified == false;
-                return e;
+                return finish(tcp_close_reason::normal);
             }
             return finish(tcp_close_reason::reset);
         }
@@ -866,6 +868,14 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
         _delack_at = instant::never();
         if (_ack_pending) send_ack(now, out);
     }
+    if (now >= _keepalive_at && (_snd_una != _snd_max || _tx_count > 0)) {
+        // RFC 1122 §4.2.3.6 probes an idle connection only: with data queued or in flight the
+        // retransmission and persist timers watch the peer (Linux does the same). Looking again
+        // a keepalive period later also keeps keepalive from ending the connection in the call
+        // that just queued a retransmission pointing into the send queue.
+        _keepalive_at = now + _settings.keepalive_idle;
+        _keepalive_sent = 0;
+    }
     if (now >= _keepalive_at) {
         // RFC 1122 §4.2.3.6: a probe with SEG.SEQ = SND.NXT - 1 and no data.
         if (_keepalive_sent >= _settings.keepalive_probes) {
@@ -896,8 +906,10 @@ size_t tcp_connection::send_space() const {
     }
     if (_fin_queued) return 0;
     const size_t bytes = _tx_bytes >= _send_limit ? 0 : _send_limit - _tx_bytes;
-    if (_tx_count == _tx.size()) return std::min(bytes, send_tail_room());
-    return bytes;
+    // What the queue's slots can still hold: the tail's room, then one segment per free slot.
+    // Promising more would make a sender push frames the ring has no slot for.
+    const size_t slots = _tx.size() - _tx_count;
+    return std::min(bytes, send_tail_room() + slots * _snd_mss);
 }
 
 packet* tcp_connection::send_tail() {
@@ -921,7 +933,9 @@ void tcp_connection::extend_tail(size_t n) {
     _tx_end += uint32_t(n);
 }
 
-void tcp_connection::push_send(packet&& frame) {
+bool tcp_connection::push_send(packet&& frame) {
+    if (!send_slot_free()) [[unlikely]]
+        return false; // never overwrite an entry: the oldest one holds unacknowledged data
     tx_entry& e = tx_at(_tx_count);
     e.len = uint32_t(frame.size());
     e.offset = uint32_t(frame.headroom());
@@ -931,6 +945,7 @@ void tcp_connection::push_send(packet&& frame) {
     _tx_end += e.len;
     _tx_bytes += e.len;
     ++_tx_count;
+    return true;
 }
 
 std::span<const std::byte> tcp_connection::readable() const {

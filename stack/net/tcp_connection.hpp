@@ -23,6 +23,7 @@
 #include "stack/buf/packet_ring.hpp"
 #include "stack/core/addr.hpp"
 #include "stack/core/config.hpp"
+#include "stack/core/log.hpp"
 #include "stack/core/time.hpp"
 #include "stack/net/rtt_estimator.hpp"
 #include "stack/net/tcp_stats.hpp"
@@ -57,7 +58,7 @@ enum class tcp_close_reason : uint8_t {
     normal,      ///< FINs exchanged
     reset,       ///< the peer sent RST (connection refused, when connecting)
     timeout,     ///< retransmissions, keepalive or the connect timeout ran out
-    unreachable, ///< the peer could not be reached (ARP failed, ICMP unreachable)
+    unreachable, ///< ICMP protocol or port unreachable answered our SYN (RFC 1122 §4.2.3.9)
     aborted,     ///< this side aborted (RST sent)
 };
 
@@ -81,8 +82,10 @@ struct tcp_segment_out {
 class tcp_emit_queue {
 public:
     /// A queue for up to `capacity` segments per call; at most `challenge_limit` RFC 5961
-    /// challenge ACKs a second (§7) across every connection that uses it.
-    tcp_emit_queue(size_t capacity, uint32_t challenge_limit) : _challenge_limit(challenge_limit) {
+    /// challenge ACKs a second (§7) across every connection that uses it; a segment that finds
+    /// it full is counted in `stats.drop_emit_queue_full`.
+    tcp_emit_queue(size_t capacity, uint32_t challenge_limit, tcp_stats& stats)
+        : _stats(stats), _challenge_limit(challenge_limit) {
         _q.reserve(capacity);
     }
     /// True when one more challenge ACK may go out in the current second (RFC 5961 §7).
@@ -93,10 +96,13 @@ public:
         }
         return _challenges++ < _challenge_limit;
     }
-    /// Adds a segment.
+    /// Adds a segment, or counts it when the queue is full (the retransmission timer then
+    /// recovers what it carried).
     void push(const tcp_segment_out& s) {
         if (_q.size() < _q.capacity()) [[likely]]
             _q.push_back(s);
+        else
+            TACHYON_DROP(_stats.drop_emit_queue_full);
     }
     /// The segments queued.
     std::span<const tcp_segment_out> segments() const { return _q; }
@@ -107,6 +113,7 @@ public:
 
 private:
     std::vector<tcp_segment_out> _q;
+    tcp_stats& _stats;
     uint32_t _challenge_limit;
     uint32_t _challenges = 0;
     instant _challenge_window;
@@ -153,9 +160,10 @@ public:
     void open_active(const tcp_tuple& t, seq32 iss, uint16_t local_mss, instant now, duration timeout,
                      tcp_emit_queue& out);
     /// Passive open from a listener for `syn` (RFC 9293 §3.10.7.2): sends SYN-ACK, enters
-    /// SYN-RECEIVED.
+    /// SYN-RECEIVED. With `from_cookie` the SYN-ACK already went out, stateless, with `iss` as
+    /// its SYN cookie (RFC 4987 §3.6): nothing is sent and the ACK that follows completes it.
     void open_passive(const tcp_tuple& t, const wire::tcp_repr& syn, seq32 iss, uint16_t local_mss, instant now,
-                      tcp_emit_queue& out);
+                      tcp_emit_queue& out, bool from_cookie = false);
 
     /// SEGMENT ARRIVES (RFC 9293 §3.10.7.3-4). `payload` is the frame trimmed to the segment's
     /// payload (it may be kept, zero-copy, in the receive queue).
@@ -175,9 +183,12 @@ public:
     size_t send_tail_room() const;
     /// Grows the tail frame's payload by `n` bytes the caller has just written after it.
     void extend_tail(size_t n);
+    /// True when the send queue has a free slot for `push_send`.
+    bool send_slot_free() const { return _tx_count < _tx.size(); }
     /// Queues a new frame whose payload (its whole current content) is application data; its
     /// headroom must hold the headers. The frame may be grown later through `send_tail`.
-    void push_send(packet&& frame);
+    /// Refuses (returns false, the frame untouched) when no slot is free.
+    bool push_send(packet&& frame);
     /// The largest payload of one segment (the effective send MSS).
     uint32_t send_mss() const { return _snd_mss; }
 
@@ -192,7 +203,8 @@ public:
     void close(instant now, tcp_emit_queue& out);
     /// ABORT (RFC 9293 §3.10.5): RST now, everything dropped.
     tcp_events abort(tcp_emit_queue& out);
-    /// Ends the connection because the peer is unreachable (ARP gave up, ICMP).
+    /// Ends the connection without a word to the peer, for `reason`: ICMP unreachable in
+    /// SYN-SENT, or a TIME-WAIT connection whose tuple a new SYN takes over (RFC 6191).
     tcp_events fail(tcp_close_reason reason);
     /// Sets RFC 896 Nagle on or off.
     void set_nodelay(bool nodelay) { _nagle = !nodelay; }
@@ -220,6 +232,8 @@ public:
     const rtt_estimator& rtt() const { return _rtt; }
     /// The congestion window in bytes.
     uint32_t cwnd() const { return _cwnd; }
+    /// ISS: our initial sequence number.
+    seq32 iss() const { return _iss; }
     /// SND.UNA.
     seq32 snd_una() const { return _snd_una; }
     /// SND.NXT.
@@ -230,10 +244,8 @@ public:
     uint32_t snd_wnd() const { return _snd_wnd; }
     /// Segments held out of order.
     size_t out_of_order_count() const { return _ooo_count; }
-    /// Which listener made it (index), or -1 for an active open.
-    int32_t listener = -1;
-    /// The application's handle for callbacks (the stack's, opaque here).
-    uint32_t user_slot = 0;
+    /// The timestamp clock (RFC 7323 §5.4): milliseconds.
+    static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); }
 
 private:
     struct tx_entry {
@@ -279,7 +291,6 @@ private:
     void arm_rto(instant now);
     void handshake_rtt(instant now);
     uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
-    static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); } // RFC 7323 §5.4: 1 ms
 
     const tcp_settings& _settings;
     tcp_stats& _stats;

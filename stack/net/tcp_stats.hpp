@@ -15,6 +15,8 @@ namespace tachyon {
     X(closed_reset)            /* connections reset by the peer */                                    \
     X(closed_timeout)          /* connections given up (retransmissions, keepalive, connect) */      \
     X(closed_aborted)          /* connections aborted by the application (RST sent) */               \
+    X(closed_unreachable)      /* connects ended by ICMP protocol/port unreachable (RFC 1122 §4.2.3.9) */ \
+    X(icmp_ignored)            /* ICMP unreachable for TCP not acted on: soft, not ours, or not SYN-SENT */ \
     X(retransmits)             /* segments retransmitted on timeout */                                \
     X(fast_retransmits)        /* segments retransmitted on three duplicate ACKs (RFC 5681 §3.2) */  \
     X(rto_expirations)         /* retransmission timeouts */                                          \
@@ -43,7 +45,13 @@ namespace tachyon {
     X(drop_out_of_order_full)  /* a segment beyond a gap with no room to keep it */                   \
     X(drop_receive_queue_full) /* in-order data with no slot left in the receive queue (not ACKed) */ \
     X(drop_after_close)        /* data arriving after our side closed for reading */                  \
-    X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */
+    X(challenge_acks_limited)  /* challenge ACKs not sent: over the RFC 5961 §7 limit */          \
+    X(drop_released_segment)   /* a queued segment whose send queue was released in the same call (a bug if ever > 0) */ \
+    X(syncookies_sent)         /* SYN-ACKs carrying a SYN cookie: the backlog was full (RFC 4987 §3.6) */ \
+    X(syncookies_recv)         /* ACKs with a valid SYN cookie: connections opened from one */        \
+    X(syncookies_failed)       /* ACKs at a listener sending cookies whose cookie was not valid */    \
+    X(drop_listen_bad_flags)   /* at a listener: no SYN, no ACK, or SYN with FIN (RFC 9293 §3.10.7.2) */ \
+    X(drop_emit_queue_full)    /* a segment a connection wanted sent, with no room left in the call's queue */
 
 /// TCP counters.
 struct tcp_stats {

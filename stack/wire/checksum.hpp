@@ -97,7 +97,10 @@ namespace detail {
 }
 
 /// The checksum after one 16-bit word changes from `old_word` to `new_word`
-/// (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), which never yields the wrong zero eqn. 2 can).
+/// (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), which avoids the wrong 0xFFFF eqn. 2 can give).
+/// It returns 0x0000 for a new sum of +0 too, where the right checksum is 0xFFFF: that is
+/// only when every covered word is zero, which a TCP or UDP pseudo header rules out but an
+/// ICMP message does not; such callers recompute when they get 0x0000.
 [[nodiscard]] constexpr uint16_t checksum_update16(uint16_t old_checksum, uint16_t old_word,
                                                    uint16_t new_word) {
     const uint32_t sum = uint32_t(uint16_t(~old_checksum)) + uint16_t(~old_word) + new_word;

@@ -70,6 +70,24 @@ struct ipv4_repr {
     /// written only on success; the reserved flag bit is ignored.
     [[nodiscard]] static wire_error parse(std::span<const std::byte> bytes, ipv4_repr& out,
                                           bool verify_checksum = true) {
+        return parse_header(bytes, out, verify_checksum, false);
+    }
+
+    /// The same for the header an ICMP error quotes (RFC 792: the header and the first 8 bytes
+    /// of the payload): the total length may run past `bytes`; the header must be whole.
+    [[nodiscard]] static wire_error parse_quoted(std::span<const std::byte> bytes, ipv4_repr& out) {
+        return parse_header(bytes, out, true, true);
+    }
+
+    /// True when this datagram is a fragment: MF set or offset not zero.
+    bool is_fragment() const { return more_fragments || fragment_offset != 0; }
+
+    /// Payload bytes: total_len - header_len.
+    size_t payload_len() const { return size_t(total_len) - header_len; }
+
+private:
+    [[nodiscard]] static wire_error parse_header(std::span<const std::byte> bytes, ipv4_repr& out,
+                                                 bool verify_checksum, bool quoted) {
         if (bytes.size() < min_header_len) [[unlikely]]
             return wire_error::truncated;
         const std::byte* p = bytes.data();
@@ -80,7 +98,7 @@ struct ipv4_repr {
         if (hlen < min_header_len || hlen > bytes.size()) [[unlikely]]
             return wire_error::bad_header_length;
         const uint16_t tlen = load_be16(p + 2);
-        if (tlen < hlen || tlen > bytes.size()) [[unlikely]]
+        if (tlen < hlen || (tlen > bytes.size() && !quoted)) [[unlikely]]
             return wire_error::bad_total_length;
         if (verify_checksum && internet_checksum(bytes.first(hlen)) != 0) [[unlikely]]
             return wire_error::bad_checksum;
@@ -100,12 +118,7 @@ struct ipv4_repr {
         return wire_error::ok;
     }
 
-    /// True when this datagram is a fragment: MF set or offset not zero.
-    bool is_fragment() const { return more_fragments || fragment_offset != 0; }
-
-    /// Payload bytes: total_len - header_len.
-    size_t payload_len() const { return size_t(total_len) - header_len; }
-
+public:
     /// Writes a 20-byte header (IHL 5; `header_len` is ignored) with `total_len` as given, and the
     /// checksum computed when `fill_checksum`, else 0 (left to NIC offload). `out` must hold 20 bytes.
     void emit(std::span<std::byte> out, bool fill_checksum = true) const {

@@ -126,6 +126,54 @@ TEST_F(multicast_trace, multicast_loop_delivers_our_own_datagrams_only_when_aske
     EXPECT_EQ(sent().size(), 1u) << "and to the wire as well";
 }
 
+// A handler that sends to its own group from inside, with loop on (an application that
+// re-publishes what it hears): each looped copy used to be delivered inside the send, so the
+// handler recursed until the stack overflowed. Looped copies are now queued and delivered
+// after the send, a bounded number per call, the rest at the next poll.
+TEST_F(multicast_trace, a_handler_sending_to_its_own_looped_group_does_not_recurse) {
+    make();
+    introduce_peer();
+    struct republisher {
+        stack* st;
+        udp_id tx;
+        ipv4_address to;
+        int calls = 0;
+        int depth = 0, max_depth = 0;
+    } r{st.get(), 0, group};
+    auto rx = st->udp_open();
+    ASSERT_TRUE(rx.ok());
+    ASSERT_EQ(st->udp_bind(*rx, ipv4_address::any(), 30002), errc::ok);
+    ASSERT_EQ(st->udp_join(*rx, group, ipv4_address::any(), clock.now()), errc::ok);
+    auto tx = st->udp_open();
+    ASSERT_TRUE(tx.ok());
+    r.tx = *tx;
+    ASSERT_EQ(st->udp_set_multicast_loop(*tx, true), errc::ok);
+    ASSERT_EQ(st->udp_on_datagram(
+                  *rx,
+                  [](void* c, const datagram& d) {
+                      auto& self = *static_cast<republisher*>(c);
+                      ++self.calls;
+                      self.max_depth = std::max(self.max_depth, ++self.depth);
+                      (void)self.st->udp_send_to(self.tx, self.to, 30002, d.payload, self.st->now());
+                      --self.depth;
+                  },
+                  &r),
+              errc::ok);
+    (void)sent();
+    const std::byte hello[2] = {std::byte{'h'}, std::byte{'i'}};
+    ASSERT_EQ(st->udp_send_to(*tx, group, 30002, hello, clock.now()), errc::ok);
+    EXPECT_GE(r.calls, 1);
+    EXPECT_EQ(r.max_depth, 1) << "never delivered from inside the handler's own send";
+    const int after_send = r.calls;
+    for (int i = 0; i < 5; ++i) {
+        clock.advance(duration::ms(1));
+        st->poll(clock.now());
+    }
+    EXPECT_GT(r.calls, after_send) << "the rest are delivered at the next polls";
+    EXPECT_LE(r.calls, after_send + 5 * 64) << "a bounded number per poll";
+    EXPECT_EQ(r.max_depth, 1);
+}
+
 TEST_F(multicast_trace, a_general_query_is_answered_and_closing_leaves) {
     make();
     udp_id id = joined_socket(30001);

@@ -93,6 +93,23 @@ TEST_F(stack_trace, echo_reply_mirrors_the_request) {
     EXPECT_EQ(st->stats().icmp.tx_echo_replies, 1u);
 }
 
+// Issue 9, item 5: an echo whose identifier, sequence and data are all zero sums to +0; the
+// RFC 1624 incremental update gave the reply the checksum 0x0000 instead of 0xFFFF, which
+// Linux and our own parser reject.
+TEST_F(stack_trace, echo_reply_checksum_is_right_when_the_message_sums_to_zero) {
+    make();
+    introduce_peer();
+    for (size_t len : {size_t(0), size_t(1), size_t(56)}) {
+        feed(eth(our_mac, wire::ethertype::ipv4, ping(0, std::vector<std::byte>(len), our_ip, 0)));
+        auto frames = sent();
+        ASSERT_EQ(frames.size(), 1u);
+        auto msg = std::span<const std::byte>(frames[0]).subspan(14 + 20);
+        EXPECT_EQ(wire::internet_checksum(msg), 0) << "the reply verifies, data length " << len;
+        EXPECT_EQ(wire::load_be16(msg.data() + 2), 0xffff) << "an all-zero message's checksum is 0xFFFF";
+    }
+    EXPECT_EQ(st->stats().icmp.tx_echo_replies, 3u);
+}
+
 TEST_F(stack_trace, malformed_frames_are_counted_by_reason) {
     make();
     auto good = ping(1, std::vector<std::byte>(8));

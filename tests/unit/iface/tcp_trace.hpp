@@ -38,6 +38,10 @@ inline constexpr uint8_t ACK = tf::ack;
 inline constexpr uint16_t our_port = 9000;   // the stack's listener
 inline constexpr uint16_t peer_port = 40000; // the peer's port
 
+/// `v` milliseconds and seconds, as the traces write their times.
+inline duration ms(int64_t v) { return duration::ms(v); }
+inline duration sec(int64_t v) { return duration::s(v); }
+
 /// Any value (for a sequence number the stack chose).
 inline constexpr std::optional<uint32_t> any = std::nullopt;
 

@@ -13,9 +13,6 @@ namespace {
 using namespace tachyon::trace;
 using std::string;
 
-duration ms(int64_t v) { return duration::ms(v); }
-duration sec(int64_t v) { return duration::s(v); }
-
 // ---------------------------------------------------------------------------------------------
 // Handshakes (RFC 9293 §3.5 figure 6, §3.7.1 MSS, RFC 7323 §2.2/§3.2, RFC 2018 §2)
 

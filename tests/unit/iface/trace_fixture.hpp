@@ -93,10 +93,11 @@ struct stack_trace : ::testing::Test {
         feed(eth(mac_address::broadcast(), wire::ethertype::arp, arp(wire::arp_operation::request, our_ip)));
         (void)sent();
     }
-    static std::vector<std::byte> ping(uint16_t seq, std::vector<std::byte> data, ipv4_address dst = our_ip) {
+    static std::vector<std::byte> ping(uint16_t seq, std::vector<std::byte> data, ipv4_address dst = our_ip,
+                                       uint16_t identifier = 0x4242) {
         wire::icmp_repr echo;
         echo.type = wire::icmp_type::echo_request;
-        echo.identifier = 0x4242;
+        echo.identifier = identifier;
         echo.sequence = seq;
         echo.data = data;
         std::vector<std::byte> pkt(20 + echo.message_len());

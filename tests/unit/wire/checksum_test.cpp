@@ -166,6 +166,18 @@ TEST(checksum_update, rfc1624_example_gives_zero_not_ffff) {
     EXPECT_EQ(checksum_update16(0x0000, 0x3285, 0x5555), 0xdd2f);
 }
 
+TEST(checksum_update, cannot_tell_a_sum_of_plus_zero_from_minus_zero) {
+    // An ICMP echo request with identifier, sequence and data all zero: 08 00 f7 ff 00 00 00 00.
+    // Its reply is all zeros but the checksum, which must be 0xFFFF (a verifier sums to -0).
+    std::array<std::byte, 8> reply{};
+    store_be16(reply.data() + 2, 0xffff);
+    EXPECT_EQ(internet_checksum(reply), 0);
+    // Eqn. 3 gives 0x0000 here (the callers with no pseudo header recompute on 0x0000).
+    EXPECT_EQ(checksum_update16(0xf7ff, 0x0800, 0x0000), 0x0000);
+    store_be16(reply.data() + 2, 0x0000);
+    EXPECT_NE(internet_checksum(reply), 0) << "0x0000 would not verify";
+}
+
 TEST(checksum_update, no_change_is_no_change) {
     EXPECT_EQ(checksum_update16(0x1234, 0xabcd, 0xabcd), 0x1234);
     EXPECT_EQ(checksum_update32(0x1234, 0xdeadbeef, 0xdeadbeef), 0x1234);

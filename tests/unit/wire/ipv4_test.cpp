@@ -54,6 +54,26 @@ TEST(ipv4, captured_reply_and_port_unreachable_parse) {
     EXPECT_EQ(ip.payload_len(), 39u);
 }
 
+TEST(ipv4, a_quoted_header_parses_only_as_quoted) {
+    // An ICMP error quotes the header and 8 bytes of payload (RFC 792): total length runs past.
+    ipv4_repr ip;
+    ip.total_len = 1500;
+    ip.protocol = ip_protocol::tcp;
+    ip.src = ipv4_address{198, 18, 0, 2};
+    ip.dst = ipv4_address{198, 18, 0, 1};
+    std::vector<std::byte> quoted(28);
+    ip.emit(quoted);
+    ipv4_repr out;
+    EXPECT_EQ(ipv4_repr::parse(quoted, out), wire_error::bad_total_length);
+    ASSERT_EQ(ipv4_repr::parse_quoted(quoted, out), wire_error::ok);
+    EXPECT_EQ(out.total_len, 1500);
+    EXPECT_EQ(out.src, ip.src);
+    EXPECT_EQ(out.header_len, 20);
+    EXPECT_EQ(ipv4_repr::parse_quoted(std::span(quoted).first(19), out), wire_error::truncated);
+    quoted[10] = std::byte{0x12};
+    EXPECT_EQ(ipv4_repr::parse_quoted(quoted, out), wire_error::bad_checksum);
+}
+
 TEST(ipv4, emits_the_captured_header) {
     ipv4_repr ip;
     ip.total_len = 60;
