@@ -41,6 +41,25 @@ public:
         if (from_hold) ++_released;
         else ++_live;
     }
+    /// Checks the multicast lines for silence (control path, after each poll): a line that
+    /// has received nothing for `stale_after` (since `started` if never) is reported once
+    /// through `report(line, silent)`, and again when it comes back.
+    template <class Report>
+    void check_silence(instant now, instant started, duration stale_after, unsigned lines, Report&& report) {
+        for (unsigned l = 0; l < lines && l < 2; ++l) {
+            const instant last = _arbiter.line(md::feed_line(l)).last_rx;
+            const bool silent = now - (last == instant::never() ? started : last) > stale_after;
+            if (silent != _silent[l]) [[unlikely]] {
+                _silent[l] = silent;
+                if (silent) ++_silent_reports[l];
+                report(l, silent);
+            }
+        }
+    }
+    /// True while line `l` (0 A, 1 B) is reported silent.
+    bool silent(unsigned l) const { return _silent[l]; }
+    /// Times line `l` was reported silent.
+    uint64_t silent_reports(unsigned l) const { return _silent_reports[l]; }
     /// Arbiter sink: a message recovery gave up on.
     void on_loss(uint64_t) { _builder.on_loss(); }
 
@@ -61,6 +80,8 @@ private:
     mcast::latency_histogram _tick_to_book;
     uint64_t _live = 0;
     uint64_t _released = 0;
+    bool _silent[2] = {false, false};
+    uint64_t _silent_reports[2] = {0, 0};
 };
 
 /// A socket's callback: forwards datagrams to the handler, tagged with the line.

@@ -209,7 +209,6 @@ int run(int argc, char** argv) {
     }
 
     const instant started = monotonic_clock::now();
-    bool stale[2] = {false, false};
     uint64_t unsent_requests = 0;
     const int code = rt.run([&](instant now) {
         md::arbiter& a = handler.arbiter();
@@ -218,15 +217,10 @@ int run(int argc, char** argv) {
             req->emit(bytes);
             if (requests == nullptr || requests->send(bytes) != errc::ok) ++unsent_requests;
         }
-        for (unsigned l = 0; l < arb.lines; ++l) {
-            const instant last = a.line(md::feed_line(l)).last_rx;
-            const bool silent = now - (last == instant::never() ? started : last) > stale_after;
-            if (silent != stale[l]) [[unlikely]] {
-                stale[l] = silent;
-                if (silent) log().warn("line {}: silent for {} ms", l == 0 ? "A" : "B", stale_after.count_ms());
-                else log().info("line {}: receiving again", l == 0 ? "A" : "B");
-            }
-        }
+        handler.check_silence(now, started, stale_after, arb.lines, [&](unsigned l, bool silent) {
+            if (silent) log().warn("line {}: silent for {} ms", l == 0 ? "A" : "B", stale_after.count_ms());
+            else log().info("line {}: receiving again", l == 0 ? "A" : "B");
+        });
         if (a.session_ended() && !keep_running) [[unlikely]]
             request_stop();
     });

@@ -12,13 +12,17 @@ namespace {
 
 std::string num(uint64_t v) { return std::to_string(v); }
 
-std::string line_json(const md::line_stats& l) {
+/// One line's counters; the multicast lines (`index` 0, 1) add their silence reports.
+std::string line_json(const md::line_stats& l, const feed_handler& h, unsigned index) {
+    const std::string silence = index < 2 ? ", \"silent\": " + std::string(h.silent(index) ? "true" : "false") +
+                                                ", \"silent_reports\": " + num(h.silent_reports(index))
+                                          : std::string();
     return "{\"packets\": " + num(l.packets) + ", \"messages\": " + num(l.messages) + ", \"delivered\": " +
            num(l.delivered) + ", \"duplicates\": " + num(l.duplicates) + ", \"gaps\": " + num(l.gaps) +
            ", \"heartbeats\": " + num(l.heartbeats) + ", \"end_of_session\": " + num(l.end_of_session) +
            ", \"malformed\": " + num(l.malformed) + ", \"wrong_session\": " + num(l.wrong_session) +
            ", \"implausible\": " + num(l.implausible) + ", \"unexpected\": " + num(l.unexpected) +
-           ", \"next_sequence\": " + num(l.next_sequence) + "}";
+           ", \"next_sequence\": " + num(l.next_sequence) + silence + "}";
 }
 
 /// The quantiles reported everywhere.
@@ -48,9 +52,9 @@ std::string stats_members(const feed_handler& h) {
     lat += ", \"max\": " + num(h.tick_to_book().max()) + "}";
     return "\"feed\": {\"session\": \"" + session_text(a) + "\", \"ended\": " + (a.session_ended() ? "true" : "false") +
            ", \"next_sequence\": " + num(a.next_sequence()) + ", \"known_end\": " + num(a.known_end()) +
-           ", \"missing\": " + num(a.missing()) + ", \"lines\": {\"a\": " + line_json(a.line(md::feed_line::a)) +
-           ", \"b\": " + line_json(a.line(md::feed_line::b)) +
-           ", \"recovery\": " + line_json(a.line(md::feed_line::recovery)) + "}" +
+           ", \"missing\": " + num(a.missing()) + ", \"lines\": {\"a\": " + line_json(a.line(md::feed_line::a), h, 0) +
+           ", \"b\": " + line_json(a.line(md::feed_line::b), h, 1) +
+           ", \"recovery\": " + line_json(a.line(md::feed_line::recovery), h, 2) + "}" +
            ", \"recovery\": {\"gaps\": " + num(r.gaps) + ", \"requests\": " + num(r.requests) +
            ", \"retries\": " + num(r.retries) + ", \"recovered\": " + num(a.line(md::feed_line::recovery).delivered) +
            ", \"lost\": " + num(r.lost) + ", \"held\": " + num(r.held) + ", \"hold_overflow\": " +

@@ -104,14 +104,15 @@ def start_feed(netns, feed_bin, tmp_path):
 class Publisher:
     """tools/exchange/publisher.py in the namespace, on the kernel's end of the lab."""
 
-    def __init__(self, ns, workdir, *args):
+    def __init__(self, ns, workdir, *args, line_b=True):
         tag = secrets.token_hex(2)
         self.truth_path = workdir / f"truth-{tag}.json"
         self.stats_path = workdir / f"publisher-{tag}.json"
         self.out_path = workdir / f"publisher-{tag}.out"
         self._out = open(self.out_path, "w")
         self.argv = [PYTHON, "-u", PUBLISHER, "--interface-ip", KERNEL_IP,
-                     "--line-a", f"{LINE_A[0]}:{LINE_A[1]}", "--line-b", f"{LINE_B[0]}:{LINE_B[1]}",
+                     "--line-a", f"{LINE_A[0]}:{LINE_A[1]}",
+                     *(["--line-b", f"{LINE_B[0]}:{LINE_B[1]}"] if line_b else []),
                      "--recovery-port", RECOVERY_PORT, "--truth", self.truth_path, "--stats", self.stats_path,
                      *args]
         self.proc = ns.popen(self.argv, stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

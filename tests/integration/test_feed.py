@@ -5,6 +5,8 @@ on the TAP backend and on DPDK's net_tap (the tests taking `backend`):
   gap on both lines: the feed ends with nothing missing and every book equal to the
   publisher's truth; tshark's moldudp64 dissector reads the capture with no malformed packet,
   and its per-line packet and message counts and sequence numbers agree with the feed's;
+* line B silent (the publisher sends on A only, with loss, and pauses with heartbeats): B is
+  reported silent, A is not (heartbeats keep it alive), every gap comes from the server;
 * garbage datagrams on both lines (random bytes, truncated, 65535 messages claimed, a count
   past the blocks, another session): counted, and the books still equal the truth;
 * a retransmission server answering with the wrong session or sequence: counted, the gap
@@ -65,6 +67,24 @@ def test_lossy_lines_and_a_forced_gap_end_with_every_book_right(netns, backend, 
             (name, t, line)
         assert t["messages"] == sent["lines"][name]["messages"], (name, t, sent["lines"][name])
         assert t["control"] >= line["heartbeats"] + line["end_of_session"] >= 1, (name, t, line)
+
+
+def test_line_b_silent_heartbeats_on_a_and_recovery_alone(netns, lab, start_feed, tmp_path):
+    n = 20_000
+    feed = start_feed(lab, "--stale-after", 0.6, "--gap-wait", 0.002)
+    pub = Publisher(netns, tmp_path, "--seed", 5, "--symbols", 30, "--messages", n, "--rate", 20_000,
+                    "--loss-a", 5, "--heartbeat", 0.2, "--pause", "10001:1.5", "--linger", 30, line_b=False)
+    truth = pub.wait_truth()
+    assert feed.wait_exit(timeout=60) == 0, feed.describe()
+    sent = pub.stop()
+    f = feed.read_stats()["feed"]
+    a, b = f["lines"]["a"], f["lines"]["b"]
+    assert b["packets"] == 0 and b["silent"] and b["silent_reports"] == 1, b
+    assert a["heartbeats"] >= 3 and a["silent_reports"] == 0, (a, sent["lines"]["a"])
+    assert a["delivered"] + f["recovery"]["recovered"] == n and f["recovery"]["recovered"] > 0, f
+    assert f["missing"] == 0 and f["ended"], f
+    assert "line B: silent" in feed.log()
+    compare_books(feed.books(), truth)
 
 
 def test_garbage_on_both_lines_is_counted_and_the_books_stay_right(netns, lab, start_feed, tmp_path):

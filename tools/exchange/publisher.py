@@ -62,6 +62,7 @@ def parse_args(argv):
     p.add_argument("--duplicate", type=float, default=0, help="percent of packets sent twice (per line)")
     p.add_argument("--reorder", type=float, default=0, help="percent of packets swapped with the next (per line)")
     p.add_argument("--heartbeat", type=float, default=1.0, help="seconds of silence before a heartbeat")
+    p.add_argument("--pause", help="SEQ:SECONDS: stop for SECONDS before sequence number SEQ (heartbeats meanwhile)")
     p.add_argument("--end-interval", type=float, default=0.1, help="seconds between end-of-session packets")
     p.add_argument("--linger", type=float, default=3.0, help="seconds to keep serving requests after the end")
     p.add_argument("--start-delay", type=float, default=0.0, help="seconds to wait before publishing")
@@ -73,6 +74,10 @@ def parse_args(argv):
     p.add_argument("--stats", help="write what was sent as JSON here at exit")
     a = p.parse_args(argv)
     a.drop = None
+    a.pause_at, a.pause_for = None, 0.0
+    if a.pause:
+        at, secs = a.pause.split(":")
+        a.pause_at, a.pause_for = int(at), float(secs)
     if a.drop_range:
         first, last = (int(x) for x in a.drop_range.split(":"))
         a.drop = (first, last)
@@ -214,7 +219,7 @@ def main(argv):
         lines.append(Line("b", a.line_b, a.loss_b, a, random.Random(rng.random()), sock))
     if a.start_delay:
         time.sleep(a.start_delay)
-    breaks = (a.drop[0], a.drop[1] + 1) if a.drop else ()
+    breaks = ((a.drop[0], a.drop[1] + 1) if a.drop else ()) + ((a.pause_at,) if a.pause_at else ())
     start = last_send = time.monotonic()
     sent = dropped_range = 0
     for seq, msgs in mold.packetize(store, 1, a.max_payload, a.max_messages, breaks):
@@ -225,6 +230,14 @@ def main(argv):
         if a.drop and a.drop[0] <= seq <= a.drop[1]:
             dropped_range += len(msgs)
             continue
+        if a.pause_at is not None and seq + len(msgs) > a.pause_at:
+            a.pause_at = None
+            resume = time.monotonic() + a.pause_for
+            while not stop.is_set() and time.monotonic() < resume:
+                for line in lines:
+                    line.send_control(mold.control(session, seq, mold.HEARTBEAT), "heartbeats")
+                stop.wait(min(a.heartbeat, max(0.0, resume - time.monotonic())))
+            start += a.pause_for
         pkt = mold.downstream(session, seq, msgs)
         for line in lines:
             line.send_data(seq, msgs, pkt)
