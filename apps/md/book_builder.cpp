@@ -85,10 +85,13 @@ void book_builder::on_directory(std::span<const std::byte> msg) {
     s.stock = m.stock;
     s.known = true;
     s.subscribed = _filter.empty() || std::find(_filter.begin(), _filter.end(), name(s)) != _filter.end();
+    s.stale = s.subscribed && _lost_any; // named after a loss: it may have missed its orders
 }
 
 void book_builder::on_loss() {
     ++_stats.lost;
+    if (_lost_any) return; // already marked: a loss is a rare, but not a once-only, event
+    _lost_any = true;
     for (symbol_state& s : _symbols)
         if (s.subscribed) s.stale = true;
 }

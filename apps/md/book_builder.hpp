@@ -50,7 +50,7 @@ public:
 
     /// Applies one ITCH message (any bytes: validated here).
     void apply(std::span<const std::byte> msg);
-    /// Recovery gave up on a message: every kept book may now be wrong.
+    /// Recovery gave up on a message: every kept book (and any named later) may now be wrong.
     void on_loss();
 
     /// The books.
@@ -78,6 +78,7 @@ private:
     std::vector<std::string> _filter;
     std::vector<symbol_state> _symbols; // by stock locate, 65536 entries
     builder_stats _stats;
+    bool _lost_any = false;
 };
 
 } // namespace tachyon::md
