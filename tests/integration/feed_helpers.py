@@ -143,7 +143,7 @@ class Capture:
 
     def __init__(self, ns, dev, path, seconds):
         self.path = path
-        self.proc = ns.popen(["tshark", "-q", "-i", dev, "-f", "udp", "-w", path, "-a", f"duration:{seconds}"],
+        self.proc = ns.popen(["tshark", "-q", "-B", "64", "-i", dev, "-f", "udp", "-w", path, "-a", f"duration:{seconds}"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
         while not (path.exists() and path.stat().st_size > 0):
