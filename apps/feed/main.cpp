@@ -210,6 +210,21 @@ int run(int argc, char** argv) {
 
     const instant started = monotonic_clock::now();
     uint64_t unsent_requests = 0;
+    struct {
+        uint64_t lost = 0, orders_full = 0, levels_full = 0;
+    } reported;
+    instant next_report = started;
+    // Losses and full tables, logged when they grow (once a second at most, and at exit).
+    auto report_problems = [&] {
+        const md::arbiter& a = handler.arbiter();
+        const md::builder_stats& b = handler.builder().stats();
+        if (a.stats().lost != reported.lost)
+            log().warn("recovery gave up on {} message(s) in all: every book is marked stale", a.stats().lost);
+        if (b.orders_full != reported.orders_full || b.levels_full != reported.levels_full)
+            log().warn("book tables full: {} order(s) and {} price level(s) refused in all (--max-orders, "
+                       "--max-levels)", b.orders_full, b.levels_full);
+        reported = {a.stats().lost, b.orders_full, b.levels_full};
+    };
     const int code = rt.run([&](instant now) {
         md::arbiter& a = handler.arbiter();
         if (auto req = a.poll(now, handler)) [[unlikely]] {
@@ -221,10 +236,15 @@ int run(int argc, char** argv) {
             if (silent) log().warn("line {}: silent for {} ms", l == 0 ? "A" : "B", stale_after.count_ms());
             else log().info("line {}: receiving again", l == 0 ? "A" : "B");
         });
+        if (now >= next_report) [[unlikely]] {
+            next_report = now + duration::s(1);
+            report_problems();
+        }
         if (a.session_ended() && !keep_running) [[unlikely]]
             request_stop();
     });
 
+    report_problems();
     std::fputs(summary(handler).c_str(), stdout);
     if (unsent_requests != 0) std::printf("requests not sent (no --recovery or send failed): %llu\n", (unsigned long long)unsent_requests);
     std::fflush(stdout);

@@ -164,6 +164,7 @@ def test_a_bad_retransmission_server_is_counted_and_the_gap_reported(netns, lab,
         assert f["recovery"]["lost"] == 100 and f["missing"] == 100 and f["ended"], (mode, f)
         assert f["books"]["stale"] == f["books"]["kept"] == 10, (mode, f["books"])
         assert "missing=100" in feed.output(), feed.output()
+        assert "recovery gave up on 100 message(s)" in feed.log(), feed.log()
 
 
 def test_the_command_line(feed_bin):
