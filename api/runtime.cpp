@@ -133,6 +133,11 @@ void runtime::write_stats() const {
         return;
     }
     std::string json = _stack->stats_json();
+    if (_stats_members) {
+        const size_t close = json.rfind('}');
+        const std::string members = _stats_members();
+        if (close != std::string::npos && !members.empty()) json.insert(close, ", " + members);
+    }
     bool ok = std::fwrite(json.data(), 1, json.size(), f) == json.size();
     ok = std::fclose(f) == 0 && ok;
     if (!ok || std::rename(tmp.c_str(), _options.stats_path->c_str()) != 0)
