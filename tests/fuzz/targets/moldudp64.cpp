@@ -5,9 +5,6 @@
 /// ITCH book builder with small tables (so full tables are reached). Oracles: a valid packet's
 /// blocks lie inside the datagram and number its count; messages reach the books in strictly
 /// increasing sequence order, each once; `missing()` never exceeds what is known to exist.
-///
-/// Build (until tests/fuzz has its CMake): clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined
-///   -I. tests/fuzz/moldudp64_fuzz.cpp apps/md/*.cpp -o moldudp64_fuzz
 
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +13,7 @@
 
 #include "apps/md/arbiter.hpp"
 #include "apps/md/book_builder.hpp"
+#include "support/fuzz_target.hpp"
 
 namespace {
 
@@ -27,12 +25,12 @@ struct checking_sink {
     book_builder* books;
     uint64_t last = 0;
     void on_message(uint64_t seq, std::span<const std::byte> msg, bool) {
-        if (seq <= last && last != 0) std::abort();
+        FUZZ_CHECK(seq > last || last == 0, "message %llu delivered after %llu", (unsigned long long)seq, (unsigned long long)last);
         last = seq;
         books->apply(msg);
     }
     void on_loss(uint64_t seq) {
-        if (seq <= last && last != 0) std::abort();
+        FUZZ_CHECK(seq > last || last == 0, "loss of %llu reported after %llu", (unsigned long long)seq, (unsigned long long)last);
         last = seq;
         books->on_loss();
     }
@@ -45,15 +43,15 @@ void check_blocks(std::span<const std::byte> d) {
     std::span<const std::byte> m;
     size_t n = 0;
     while (it.next(m)) {
-        if (m.data() < d.data() || m.data() + m.size() > d.data() + d.size()) std::abort();
+        FUZZ_CHECK(m.data() >= d.data() && m.data() + m.size() <= d.data() + d.size(), "a message block outside its datagram");
         ++n;
     }
-    if (n != p.messages()) std::abort();
+    FUZZ_CHECK(n == p.messages(), "%zu blocks for a count of %zu", n, size_t(p.messages()));
 }
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+TACHYON_FUZZ_TARGET(moldudp64) {
     arbiter_config config;
     config.hold_messages = 64;
     config.max_request = 16;
@@ -73,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         arb.on_datagram(line, d, now, sink);
         now = now + duration::ms(1);
         (void)arb.poll(now, sink);
-        if (arb.missing() > arb.known_end()) std::abort();
+        FUZZ_CHECK(arb.missing() <= arb.known_end(), "more missing than known to exist");
     }
     return 0;
 }
