@@ -3,7 +3,9 @@
 
 #include "stack/device/xdp/xdp_device.hpp"
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <arpa/inet.h>
 #include <linux/if_xdp.h>
 #include <net/if.h>
@@ -53,13 +55,26 @@ error socket_error(int err, const std::string& iface, uint32_t queue, const char
                          text + " (AF_XDP needs CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF: run as root)");
     if (err == EBUSY)
         return xdp_error(errc::in_use, text + " (another AF_XDP socket is bound to this queue)");
+    if (err == EINVAL)
+        return xdp_error(errc::invalid_argument, text + " (is the queue within the interface's queues? `ethtool -l " +
+                                                     iface + "`)");
     if (err == ENOMEM || err == ENOBUFS)
         return xdp_error(errc::no_buffer, text + " (raise `ulimit -l` or use fewer --xdp-frames)");
     return xdp_error(errc::system, text);
 }
 
-/// The number of receive queues the kernel shows for `iface` (0 when it cannot tell).
+/// The number of receive queues of `iface` (0 when it cannot tell): the driver's channel count
+/// (ethtool), else what sysfs shows (which is the namespace's only when /sys was mounted in it).
 uint32_t rx_queue_count(const std::string& iface) {
+    ethtool_channels ch{};
+    ch.cmd = ETHTOOL_GCHANNELS;
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, iface.c_str(), std::min(iface.size(), size_t(IFNAMSIZ - 1)));
+    ifr.ifr_data = reinterpret_cast<char*>(&ch);
+    const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const bool ok = s >= 0 && ::ioctl(s, SIOCETHTOOL, &ifr) == 0;
+    if (s >= 0) ::close(s);
+    if (ok && ch.rx_count + ch.combined_count > 0) return ch.rx_count + ch.combined_count;
     std::error_code ec;
     uint32_t n = 0;
     for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + iface + "/queues", ec))
