@@ -156,8 +156,12 @@ result<std::unique_ptr<xdp_device>> xdp_device::open(const xdp_config& cfg) {
 
 result<void> xdp_device::bind_socket(const xdp_config& cfg) {
     const xdp_options& o = cfg.options;
+    // Zero copy needs the program in the driver: generic (skb) XDP hands the socket copies.
+    if (o.copy == xdp_copy_mode::zerocopy && o.attach == xdp_attach_mode::skb)
+        return xdp_error(errc::invalid_argument, "--xdp-mode zerocopy needs native attach (not --xdp-attach skb)");
     std::vector<std::pair<uint16_t, const char*>> tries;
-    if (o.copy != xdp_copy_mode::copy) tries.emplace_back(uint16_t(XDP_ZEROCOPY), "zero-copy");
+    if (o.copy != xdp_copy_mode::copy && o.attach != xdp_attach_mode::skb)
+        tries.emplace_back(uint16_t(XDP_ZEROCOPY), "zero-copy");
     if (o.copy != xdp_copy_mode::zerocopy) tries.emplace_back(uint16_t(XDP_COPY), "copy");
     int last = 0;
     for (auto [flag, name] : tries) {
