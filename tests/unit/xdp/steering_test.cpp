@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "stack/device/xdp/steering.hpp"
@@ -240,6 +241,83 @@ TEST_F(steering_test, without_address_or_socket_everything_passes) {
     configure(ipv4_address::any(), 0);
     EXPECT_EQ(run(ipv4(our_mac, us, 17)), (verdict{XDP_PASS, TACHYON_XDP_PASS_UNCONFIGURED}));
     EXPECT_EQ(run(arp(1, other, us)), (verdict{XDP_PASS, TACHYON_XDP_PASS_UNCONFIGURED}));
+}
+
+/// The reference model of the steering decision, written from the rules in docs/AF_XDP.md
+/// (not from the BPF code): the reason the program must count for frame `f`.
+int reference_reason(const std::vector<uint8_t>& f, ipv4_address addr, bool igmp_queries,
+                     const std::vector<mac_address>& groups) {
+    auto at = [&](size_t i) { return uint32_t(f[i]); };
+    auto ip_at = [&](size_t i) { return ipv4_address{f[i], f[i + 1], f[i + 2], f[i + 3]}; };
+    if (addr.is_any()) return TACHYON_XDP_PASS_UNCONFIGURED;
+    if (f.size() < 14) return TACHYON_XDP_PASS_TRUNCATED;
+    const uint32_t type = at(12) << 8 | at(13);
+    if (type == 0x0806) {
+        if (f.size() < 14 + 28) return TACHYON_XDP_PASS_TRUNCATED;
+        const bool ipv4_over_ethernet = at(14) == 0 && at(15) == 1 && at(16) == 8 && at(17) == 0 &&
+                                        at(18) == 6 && at(19) == 4;
+        return ipv4_over_ethernet && ip_at(14 + 24) == addr ? TACHYON_XDP_ARP_FOR_US : TACHYON_XDP_PASS_NOT_OURS;
+    }
+    if (type != 0x0800) return TACHYON_XDP_PASS_OTHER_TYPE;
+    if (f.size() < 14 + 20) return TACHYON_XDP_PASS_TRUNCATED;
+    if ((at(14) >> 4) != 4) return TACHYON_XDP_PASS_NOT_OURS;
+    const ipv4_address dst = ip_at(30);
+    if (dst == addr) return TACHYON_XDP_IPV4_FOR_US;
+    if (!dst.is_multicast() || (f[0] & 1) == 0) return TACHYON_XDP_PASS_NOT_OURS;
+    if (dst == ipv4_address{224, 0, 0, 1})
+        return at(23) == 2 && igmp_queries ? TACHYON_XDP_IGMP_QUERY : TACHYON_XDP_PASS_NOT_OURS;
+    mac_address dst_mac;
+    std::memcpy(dst_mac.bytes.data(), f.data(), 6);
+    for (const mac_address& g : groups)
+        if (g == dst_mac) return TACHYON_XDP_MULTICAST_JOINED;
+    return TACHYON_XDP_PASS_NOT_OURS;
+}
+
+/// Fuzz-style differential test (also the fuzz target idea for this parser): 3000 frames built
+/// from random choices among the values that matter (EtherTypes, ARP header fields, addresses,
+/// group MACs, protocols) and random lengths; the program and the reference model must agree
+/// on every one, and redirect exactly when the model says "to the stack".
+TEST_F(steering_test, agrees_with_a_reference_model_on_random_frames) {
+    bind_socket_on_lo();
+    std::mt19937 rng(20261129);
+    auto pick = [&](auto... v) {
+        const std::array<uint32_t, sizeof...(v)> a{uint32_t(v)...};
+        return a[rng() % a.size()];
+    };
+    const std::vector<mac_address> groups = {group_mac, {{0x01, 0x00, 0x5e, 0x7f, 0x00, 0x09}}};
+    ASSERT_TRUE(_maps.write_groups(groups));
+    const std::array<ipv4_address, 6> addrs = {us, other, ipv4_address{239, 1, 1, 1}, ipv4_address{239, 127, 0, 9},
+                                                ipv4_address{224, 0, 0, 1}, ipv4_address{239, 1, 1, 2}};
+    for (int i = 0; i < 3000; ++i) {
+        const bool igmp_flag = rng() % 2 == 0;
+        configure(us, igmp_flag ? TACHYON_XDP_IGMP_QUERIES : 0);
+        std::vector<uint8_t> f(60);
+        for (auto& b : f) b = uint8_t(rng());
+        const mac_address dst_mac = rng() % 3 == 0 ? our_mac : rng() % 2 ? group_mac : groups[1];
+        std::memcpy(f.data(), dst_mac.bytes.data(), 6);
+        if (rng() % 4 == 0) f[5] ^= 1; // sometimes another MAC of the group range
+        const uint32_t type = pick(0x0806, 0x0800, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x88b5);
+        f[12] = uint8_t(type >> 8);
+        f[13] = uint8_t(type);
+        if (type == 0x0806) {
+            const uint8_t hdr[6] = {0, uint8_t(pick(1, 1, 1, 6)), uint8_t(pick(8, 8, 8, 0x86)), 0,
+                                    uint8_t(pick(6, 6, 6, 8)), uint8_t(pick(4, 4, 4, 16))};
+            std::memcpy(&f[14], hdr, 6);
+            const ipv4_address t = addrs[rng() % 2];
+            for (int k = 0; k < 4; ++k) f[14 + 24 + k] = t.octet(k);
+        } else if (type == 0x0800) {
+            f[14] = uint8_t(pick(0x45, 0x45, 0x46, 0x65, 0x44));
+            f[23] = uint8_t(pick(1, 2, 6, 17));
+            const ipv4_address d = addrs[rng() % addrs.size()];
+            for (int k = 0; k < 4; ++k) f[30 + k] = d.octet(k);
+        }
+        f.resize(14 + rng() % 47); // 14 to 60 bytes: every truncation point
+        frame fr;
+        fr.b = f;
+        const int want = reference_reason(f, us, igmp_flag, groups);
+        const bool steered = want <= TACHYON_XDP_IGMP_QUERY;
+        ASSERT_EQ(run(fr), (verdict{steered ? XDP_REDIRECT : XDP_PASS, want})) << "frame " << i;
+    }
 }
 
 } // namespace
