@@ -479,7 +479,7 @@ import pytest  # noqa: E402
 
 from conftest import Echo, fresh_netns, unique  # noqa: E402
 from dpdk_helpers import DpdkEcho, dpdk_missing, net_tap_args, remove_eal_runtime  # noqa: E402
-from xdp_helpers import XDP_BACKENDS, XdpEcho, make_veth, xdp_args, xdp_attach, xdp_missing  # noqa: E402
+from xdp_helpers import XDP_BACKENDS, XDP_LAB_BACKENDS, XdpEcho, make_veth, xdp_args, xdp_attach, xdp_missing  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -533,6 +533,7 @@ class KernelTool:
 
 
 BACKENDS = ["tap", "dpdk-net_tap", *XDP_BACKENDS]
+LAB_BACKENDS = ["tap", "dpdk-net_tap", *XDP_LAB_BACKENDS]
 
 
 class Lab:
@@ -620,11 +621,11 @@ class Lab:
         return self.ns.ip_json("-s", "link", "show", "dev", self.tap)[0]["stats64"]
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=LAB_BACKENDS)
 def backend(request, echo_bin):
     """Every backend, for the tests that take this fixture (and so their `lab`): the TAP, DPDK's
-    net_tap and AF_XDP on a veth in native and skb attach (each skipped, with the reason, when
-    this build lacks it)."""
+    net_tap and AF_XDP on a veth, native (and skb with TACHYON_XDP_ALL_ATTACH=1) (each skipped,
+    with the reason, when this build lacks it)."""
     if request.param in XDP_BACKENDS:
         missing = xdp_missing(echo_bin)
         if missing:
