@@ -1,12 +1,13 @@
 #pragma once
 /// The AF_XDP tests run inside a private network namespace: a global Environment calls
-/// unshare(CLONE_NEWNET) before any test, so nothing here touches the host's interfaces, then
+/// unshare(CLONE_NEWNET | CLONE_NEWNS) before any test, so nothing here touches the host's interfaces, then
 /// brings lo up. Tests skip with the reason when that is not possible (not root).
 
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,8 +27,12 @@ inline std::string& netns_error() {
 class xdp_netns_environment : public ::testing::Environment {
 public:
     void SetUp() override {
-        if (::unshare(CLONE_NEWNET) != 0) {
-            netns_error() = std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno) + " (run as root)";
+        // A mount namespace too, private, so that the bpffs the device mounts at /sys/fs/bpf
+        // when there is none stays this process's.
+        if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0 ||
+            ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+            netns_error() = std::string("unshare(CLONE_NEWNET | CLONE_NEWNS): ") + std::strerror(errno) +
+                            " (run as root)";
             return;
         }
         const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
