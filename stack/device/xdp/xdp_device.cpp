@@ -174,10 +174,14 @@ result<void> xdp_device::bind_socket(const xdp_config& cfg) {
         uc.frame_size = xdp_umem::frame_size;
         uc.frame_headroom = 0;
         uc.flags = 0;
+        // libxdp keeps pointers to the ring structs it fills (and reads them again when the
+        // socket and UMEM are deleted): they must be the device's own members, not locals.
         xsk_umem* xu = nullptr;
-        xsk_ring_prod fill{};
-        xsk_ring_cons comp{};
-        if (int r = xsk_umem__create(&xu, (*umem)->area(), (*umem)->area_size(), &fill, &comp, &uc); r != 0)
+        _fill = {};
+        _comp = {};
+        _rx = {};
+        _tx = {};
+        if (int r = xsk_umem__create(&xu, (*umem)->area(), (*umem)->area_size(), &_fill, &_comp, &uc); r != 0)
             return socket_error(r, o.iface, o.queue, "cannot register the UMEM");
         xsk_socket_config sc{};
         sc.rx_size = cfg.ring_size;
@@ -185,17 +189,11 @@ result<void> xdp_device::bind_socket(const xdp_config& cfg) {
         sc.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD; // our own program steers
         sc.bind_flags = uint16_t(flag | XDP_USE_NEED_WAKEUP);
         xsk_socket* xsk = nullptr;
-        xsk_ring_cons rx{};
-        xsk_ring_prod tx{};
-        last = xsk_socket__create(&xsk, o.iface.c_str(), o.queue, xu, &rx, &tx, &sc);
+        last = xsk_socket__create(&xsk, o.iface.c_str(), o.queue, xu, &_rx, &_tx, &sc);
         if (last == 0) {
             _umem = std::move(*umem);
             _xsk_umem = xu;
             _xsk = xsk;
-            _fill = fill;
-            _comp = comp;
-            _rx = rx;
-            _tx = tx;
             _fd = xsk_socket__fd(xsk);
             _zerocopy = flag == XDP_ZEROCOPY;
             if (o.copy == xdp_copy_mode::automatic)

@@ -105,9 +105,9 @@ protected:
     static void create_socket() {
         _area = ::mmap(nullptr, area_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         ASSERT_NE(_area, MAP_FAILED);
-        xsk_ring_prod fill{};
-        xsk_ring_cons comp{}, rx{};
-        xsk_ring_prod tx{};
+        // libxdp keeps pointers to these ring structs until the socket is deleted: static.
+        static xsk_ring_prod fill, tx;
+        static xsk_ring_cons comp, rx;
         ASSERT_EQ(xsk_umem__create(&_umem, _area, area_size, &fill, &comp, nullptr), 0);
         xsk_socket_config sc{};
         sc.rx_size = sc.tx_size = 64;
