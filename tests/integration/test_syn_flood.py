@@ -10,6 +10,7 @@ namespace, on the TAP backend and DPDK's net_tap:
   * the stack's memory stays flat: resident size before and after within 1 MB.
 """
 
+import json
 import os
 import time
 
@@ -17,10 +18,19 @@ import pytest
 
 from conftest import KERNEL_IP
 from dpdk_helpers import require_dpdk  # noqa: F401 (fixture)
-from tcp_helpers import PYTHON, TcpLab, backend, start_program  # noqa: F401
+from tcp_helpers import PYTHON, TcpLab, start_program  # noqa: F401
 
 PORT = 5001
 FLOOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "syn_flood.py")
+
+
+@pytest.fixture(params=["tap", "dpdk"])
+def backend(request):
+    """The TAP backend and DPDK's net_tap (the issue's two; AF_XDP's port steering is tested in
+    test_xdp.py)."""
+    if request.param == "dpdk":
+        request.getfixturevalue("require_dpdk")
+    return request.param
 
 
 def rss_kb(pid):
@@ -39,7 +49,6 @@ def flood(netns, lab, e, count, rate, src):
 
 def cycles(netns, count):
     r = netns.run([PYTHON, FLOOD, "cycles", "--port", PORT, "--count", count, "--max-seconds", 60], timeout=90)
-    import json
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
