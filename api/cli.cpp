@@ -90,8 +90,8 @@ std::optional<duration> parse_seconds(std::string_view text) {
 }
 
 void add_backend_flags(cli& c, backend_options& o) {
-    c.option("backend", "tap|dpdk", "the device: tap (io_uring over a TAP interface) or dpdk", [&o](std::string_view v) -> result<void> {
-        if (v != "tap" && v != "dpdk") return bad("must be tap or dpdk");
+    c.option("backend", "tap|dpdk|xdp", "the device: tap (io_uring over a TAP interface), dpdk, or xdp (AF_XDP on --iface)", [&o](std::string_view v) -> result<void> {
+        if (v != "tap" && v != "dpdk" && v != "xdp") return bad("must be tap, dpdk or xdp");
         o.backend = std::string(v);
         return {};
     });
@@ -175,11 +175,13 @@ void add_backend_flags(cli& c, backend_options& o) {
         o.core = n;
         return {};
     });
+    add_xdp_flags(c, o.xdp);
 }
 
 result<void> backend_options::validate() const {
     if (!have_ip) return bad("--ip is required, like --ip 198.18.0.2/24");
     if (backend == "dpdk" && dpdk_args.empty()) return bad("--backend dpdk needs --dpdk \"EAL ARGS\"");
+    if (backend == "xdp" && xdp.iface.empty()) return bad("--backend xdp needs --iface NAME (the interface to share)");
     if (auto ok = stack.validate(); !ok) return ok;
     return {};
 }

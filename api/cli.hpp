@@ -11,6 +11,7 @@
 #include "stack/core/config.hpp"
 #include "stack/core/result.hpp"
 #include "stack/core/time.hpp"
+#include "stack/device/xdp/xdp_options.hpp"
 
 namespace tachyon {
 
@@ -51,7 +52,7 @@ private:
 
 /// The backend flags every program takes (see the README).
 struct backend_options {
-    std::string backend = "tap";           ///< --backend tap|dpdk
+    std::string backend = "tap";           ///< --backend tap|dpdk|xdp
     std::string tap = "tachyon0";          ///< --tap NAME
     std::string dpdk_args;                 ///< --dpdk "EAL ARGS"
     stack_config stack;                    ///< --ip, --gateway, --arp, --mac
@@ -65,6 +66,7 @@ struct backend_options {
     bool sqpoll = false;                   ///< --sqpoll: io_uring SQPOLL mode (TAP backend)
     uint16_t port = 0;                     ///< --port N: the DPDK ethdev port (DPDK backend)
     std::optional<unsigned> core;          ///< --core N: the lcore that polls (DPDK backend)
+    xdp_options xdp;                       ///< --iface, --xdp-*: the AF_XDP backend
 
     /// Checks the combination of flags (after parsing) and the stack configuration.
     result<void> validate() const;
@@ -72,6 +74,9 @@ struct backend_options {
 
 /// Declares the shared backend flags on `c`, writing into `o`.
 void add_backend_flags(cli& c, backend_options& o);
+
+/// Declares the AF_XDP backend's flags (--iface, --xdp-*) on `c`, writing into `o`.
+void add_xdp_flags(cli& c, xdp_options& o);
 
 /// Parses a count of seconds such as "1", "0.5" or "2.25" into a duration.
 std::optional<duration> parse_seconds(std::string_view text);

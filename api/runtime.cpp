@@ -10,6 +10,9 @@
 #ifdef TACHYON_HAVE_DPDK
 #include "stack/device/dpdk/dpdk_device.hpp"
 #endif
+#ifdef TACHYON_HAVE_XDP
+#include "stack/device/xdp/xdp_device.hpp"
+#endif
 #include "stack/core/clock.hpp"
 #include "stack/core/log.hpp"
 
@@ -51,6 +54,20 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
         auto dev = tap_device::open(tc);
         if (!dev) return dev.err();
         rt->_backend = std::move(dev.value());
+    } else if (options.backend == "xdp") {
+#ifdef TACHYON_HAVE_XDP
+        xdp_config xc;
+        xc.options = options.xdp;
+        xc.address = options.stack.address.address;
+        xc.mac = options.stack.mac;
+        auto dev = xdp_device::open(xc);
+        if (!dev) return dev.err();
+        rt->_backend = std::move(dev.value());
+#else
+        return make_error(errc::invalid_argument,
+                          "--backend xdp: this build has no AF_XDP device (configure found no libxdp/libbpf or "
+                          "clang: install libxdp-dev libbpf-dev clang-14 and reconfigure)");
+#endif
     } else {
 #ifdef TACHYON_HAVE_DPDK
         dpdk_config dc;
@@ -94,7 +111,8 @@ int runtime::run(const std::function<void(instant)>& each) {
     instant end = _options.run_for ? start + *_options.run_for : instant::never();
     instant next_stats = start + _options.stats_interval;
     log().info("ready: {} on {} {}, mac {}", _stack->address().to_string(), _options.backend,
-               _options.backend == "tap" ? _options.tap : _options.dpdk_args, _stack->mac().to_string());
+               _options.backend == "tap" ? _options.tap
+               : _options.backend == "xdp" ? _options.xdp.iface : _options.dpdk_args, _stack->mac().to_string());
     write_stats();
     unsigned idle_polls = 0;
     while (!stop_requested()) {
@@ -133,6 +151,11 @@ void runtime::write_stats() const {
         return;
     }
     std::string json = _stack->stats_json();
+    if (_stats_members) {
+        const size_t close = json.rfind('}');
+        const std::string members = _stats_members();
+        if (close != std::string::npos && !members.empty()) json.insert(close, ", " + members);
+    }
     bool ok = std::fwrite(json.data(), 1, json.size(), f) == json.size();
     ok = std::fclose(f) == 0 && ok;
     if (!ok || std::rename(tmp.c_str(), _options.stats_path->c_str()) != 0)

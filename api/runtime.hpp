@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "api/cli.hpp"
 #include "stack/core/result.hpp"
@@ -29,6 +30,9 @@ public:
     int run(const std::function<void(instant)>& each = {});
     /// Writes the --stats file now (atomically: a temporary file renamed over it).
     void write_stats() const;
+    /// Adds the program's own members to every --stats write: `members()` returns JSON
+    /// members (`"name": value, ...`) placed after the stack's sections.
+    void set_stats_members(std::function<std::string()> members) { _stats_members = std::move(members); }
 
 private:
     runtime() = default;
@@ -38,6 +42,7 @@ private:
     pcap_writer _pcap_writer;
     std::unique_ptr<pcap_device> _pcap;
     std::unique_ptr<stack> _stack;
+    std::function<std::string()> _stats_members;
 };
 
 /// Installs SIGINT/SIGTERM handlers that ask `runtime::run` to stop.

@@ -18,6 +18,18 @@ public:
         ++_count;
         _max = std::max(_max, ns);
     }
+    /// Records `n` samples of the same latency.
+    void add(uint64_t ns, uint64_t n) {
+        _buckets[index(ns)] += n;
+        _count += n;
+        _max = std::max(_max, ns);
+    }
+    /// Calls `f(upper_edge_ns, count)` for every non-empty bucket, lowest first.
+    template <class F>
+    void for_each_bucket(F&& f) const {
+        for (size_t i = 0; i < _buckets.size(); ++i)
+            if (_buckets[i] != 0) f(std::min(upper_edge(i), _max), _buckets[i]);
+    }
     /// Samples recorded.
     uint64_t count() const { return _count; }
     /// The largest sample.

@@ -55,6 +55,7 @@ void stack::stop(instant now) {
 }
 
 errc stack::update_group(ipv4_address group, instant now) {
+    tx_batch batch(*this, now); // the state-change report below goes out when this ends
     // RFC 3376 §3.2: any socket's any-source join makes the interface EXCLUDE({}); otherwise
     // it INCLUDEs the union of the sockets' sources.
     bool any_source = false;
@@ -79,7 +80,6 @@ errc stack::update_group(ipv4_address group, instant now) {
     }
     // The state-change report goes out now, not at the next poll (RFC 3376 §5.1).
     run_timers(now);
-    if (!_in_poll) flush_tx();
     return errc::ok;
 }
 

@@ -44,6 +44,7 @@ stack::stack(const stack_config& config, device& dev)
       _igmp(config.multicast, seed_from(_mac)),
       _tcp_callbacks(config.tcp.max_connections),
       _tcp_generation(config.tcp.max_connections),
+      _tcp_eof_pending(config.tcp.max_connections),
       _tcp_listener(config.tcp.max_connections, -1),
       _tcp_dirty_flag(config.tcp.max_connections),
       _tcp_timers(config.tcp.max_connections),
@@ -105,7 +106,7 @@ size_t stack::poll(instant now) { return process(_dev.rx_burst(_rx), now); }
 
 size_t stack::process(size_t n, instant now) {
     _now = now;
-    _in_poll = true;
+    tx_batch batch(*this, now); // what the iteration queues leaves in one burst at its end
     for (size_t i = 0; i < n; ++i) {
         // The layers take the frame by rvalue and may keep it (a reply, a queue) or leave it
         // here, where it goes back to its pool at the end of the iteration.
@@ -116,9 +117,6 @@ size_t stack::process(size_t n, instant now) {
     if (!_loopback.empty()) [[unlikely]]
         udp_drain_loopback();
     run_timers(now);
-    tcp_flush_dirty(now);
-    flush_tx();
-    _in_poll = false;
     return n;
 }
 
@@ -182,8 +180,13 @@ void stack::transmit(packet&& frame) {
     if (_tx_count == _tx.size()) [[unlikely]]
         flush_tx();
     _tx[_tx_count++] = std::move(frame);
-    // Latency beats batching: a send made outside poll() leaves at once.
-    if (!_in_poll) flush_tx();
+    // Latency beats batching: a send made outside any batch leaves at once.
+    if (_batch_depth == 0) flush_tx();
+}
+
+void stack::flush_batch() {
+    tcp_flush_dirty(_batch_now);
+    flush_tx();
 }
 
 void stack::flush_tx() {

@@ -107,6 +107,33 @@ public:
     }
     /// The time of the latest `start` or `poll`: what sends made outside the loop use as now.
     instant now() const { return _now; }
+
+    /// Holds transmission back while it lives; when the outermost one ends, the connections
+    /// touched run `output` (data, and an ACK only if no data carried it) and every queued
+    /// frame leaves in one `tx_burst`. `poll` holds one for its iteration and every call that
+    /// may send holds one, so a call from outside `poll` sends at once, and one from a
+    /// callback leaves with the iteration's flush. An application holds one (`begin_batch`)
+    /// to send a burst of messages in one `tx_burst`.
+    class [[nodiscard]] tx_batch {
+    public:
+        /// Starts holding (`now`: the time the flush uses, when this is the outermost).
+        tx_batch(stack& s, instant now) : _s(s) {
+            if (_s._batch_depth++ == 0) _s._batch_now = now;
+        }
+        tx_batch(const tx_batch&) = delete;
+        tx_batch& operator=(const tx_batch&) = delete;
+        /// Flushes when it is the outermost (still counted while it flushes, so that the
+        /// frames it makes queue up for the one burst).
+        ~tx_batch() {
+            if (_s._batch_depth == 1) _s.flush_batch();
+            --_s._batch_depth;
+        }
+
+    private:
+        stack& _s;
+    };
+    /// A batch the caller holds: sends made while it lives leave together when it ends.
+    tx_batch begin_batch(instant now) { return tx_batch(*this, now); }
     /// The earliest instant at which a timer needs `poll` (instant::never() when none): an
     /// idle loop may sleep until then.
     instant next_deadline() const;
@@ -266,6 +293,7 @@ private:
     void send_arp_request(ipv4_address target, arp_request_kind kind, const mac_address* known);
     void transmit(packet&& frame);
     void flush_tx();
+    void flush_batch();
     void run_timers(instant now);
     bool is_our_destination(ipv4_address dst) const;
 
@@ -301,6 +329,7 @@ private:
     std::vector<std::unique_ptr<tcp_connection>> _tcbs;  // every slot built at start
     std::vector<tcp_callbacks> _tcp_callbacks;
     std::vector<uint16_t> _tcp_generation;
+    std::vector<uint8_t> _tcp_eof_pending;  // the peer's FIN waits until the application consumed the data before it
     std::vector<int32_t> _tcp_listener;  // the listener a half-open connection holds a backlog slot of, or -1
     std::vector<uint8_t> _tcp_dirty_flag;
     std::vector<uint32_t> _tcp_dirty;
@@ -326,7 +355,8 @@ private:
     void* _echo_context = nullptr;
     std::array<uint16_t, 256> _ip_id_counters{}; // RFC 7739 §5.4: per-destination-bucket IDs, random starts
     uint32_t _ip_id_key = 0;
-    bool _in_poll = false;
+    uint32_t _batch_depth = 0;    // tx_batch guards alive (poll holds one)
+    instant _batch_now;           // the outermost guard's time
     packet_ring _loopback{256}; // multicast loop-back copies waiting for delivery (IP_MULTICAST_LOOP)
     bool _in_loopback = false;
     instant _now;

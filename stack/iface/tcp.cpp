@@ -42,6 +42,7 @@ result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
     _tcp_free.pop_back();
     (void)_tcp_index.insert(tcp_key(t.remote_address, t.remote_port, t.local_port), slot);
     _tcp_callbacks[slot] = tcp_callbacks{};
+    _tcp_eof_pending[slot] = 0;
     return slot;
 }
 
@@ -355,6 +356,7 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
 }
 
 void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
+    tx_batch batch(*this, now);
     tcp_connection& c = *_tcbs[slot];
     const tcp_id id = make_id(slot, _tcp_generation[slot]);
     // Every callback may close, abort or send, and an abort releases the slot (which a connect
@@ -374,8 +376,10 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     }
     if (ev.readable && alive()) tcp_deliver(slot, now);
     if (ev.eof && alive()) {
-        const tcp_callbacks& cb = _tcp_callbacks[slot];
-        if (cb.on_data != nullptr) (void)cb.on_data(cb.context, id, {});
+        // The end of the stream is told after its last byte: while the application leaves
+        // bytes unconsumed (backpressure), it waits for tcp_deliver to empty the queue.
+        _tcp_eof_pending[slot] = 1;
+        if (c.received_bytes() == 0) tcp_deliver(slot, now);
     }
     if (ev.writable && alive()) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
@@ -392,15 +396,10 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
         tcp_release(slot);
         return;
     }
-    // Sends made in the callbacks, and the ACK, leave with the iteration's flush (or now,
-    // when called from outside poll).
+    // Sends made in the callbacks, and the ACK, leave when the outermost batch ends (the
+    // iteration's, or this one when called from outside poll).
     tcp_mark_dirty(slot);
-    if (!_in_poll) {
-        tcp_flush_dirty(now);
-        flush_tx();
-    } else {
-        tcp_rearm(slot);
-    }
+    tcp_rearm(slot);
 }
 
 void stack::tcp_deliver(uint32_t slot, instant now) {
@@ -411,7 +410,13 @@ void stack::tcp_deliver(uint32_t slot, instant now) {
         const tcp_callbacks& cb = _tcp_callbacks[slot];
         if (cb.on_data == nullptr || !c.in_use()) return;
         std::span<const std::byte> bytes = c.readable();
-        if (bytes.empty()) return;
+        if (bytes.empty()) {
+            if (_tcp_eof_pending[slot] != 0) {
+                _tcp_eof_pending[slot] = 0;
+                (void)cb.on_data(cb.context, id, {}); // the end of the stream (FIN)
+            }
+            return;
+        }
         const size_t n = cb.on_data(cb.context, id, bytes);
         // The handler may have ended the connection (and a new one may hold the slot).
         if (n == 0 || _tcp_generation[slot] != generation || !c.in_use()) return;
@@ -465,7 +470,6 @@ result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_cal
     c.open_active(t, _isn.isn(now, t.local_address, local, dst, port), mss, now, timeout, _tcp_out);
     tcp_drain(c, now);
     tcp_rearm(slot);
-    if (!_in_poll) flush_tx();
     return make_id(slot, _tcp_generation[slot]);
 }
 
@@ -476,14 +480,11 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     _tcp_callbacks[slot] = callbacks;
     // Data that arrived before (with the handshake, or while nobody read) goes to the reader
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
-    if (c->received_bytes() > 0 && callbacks.on_data != nullptr) {
+    if ((c->received_bytes() > 0 || _tcp_eof_pending[slot] != 0) && callbacks.on_data != nullptr) {
+        tx_batch batch(*this, _now); // the window update leaves when this ends
         tcp_deliver(slot, _now);
         if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
         tcp_mark_dirty(slot);
-        if (!_in_poll) {
-            tcp_flush_dirty(_now);
-            flush_tx();
-        }
     }
     return errc::ok;
 }
@@ -524,11 +525,8 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
         done += n;
     }
     if (done > 0) {
+        tx_batch batch(*this, now); // leaves now, or with the batch the caller holds
         tcp_mark_dirty(slot);
-        if (!_in_poll) {
-            tcp_flush_dirty(now);
-            flush_tx();
-        }
     }
     return done;
 }
@@ -545,11 +543,8 @@ errc stack::tcp_shutdown(tcp_id id, instant now) {
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, tcp_close_reason::normal);
         return errc::ok;
     }
+    tx_batch batch(*this, now);
     tcp_mark_dirty(slot);
-    if (!_in_poll) {
-        tcp_flush_dirty(now);
-        flush_tx();
-    }
     return errc::ok;
 }
 
@@ -557,10 +552,16 @@ errc stack::tcp_abort(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     const uint32_t slot = id & slot_mask;
+    tx_batch batch(*this, now);
     tcp_events ev = c->abort(_tcp_out);
+    if (!ev.closed && _tcp_callbacks[slot].on_closed != nullptr) {
+        // The connection's end was decided (TIME-WAIT) but not told yet: the abort from a
+        // callback before that delivery is what the application hears, once.
+        ev.closed = true;
+        ev.reason = tcp_close_reason::aborted;
+    }
     tcp_drain(*c, now);
     tcp_after(slot, ev, now);
-    if (!_in_poll) flush_tx();
     return errc::ok;
 }
 

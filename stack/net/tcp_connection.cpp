@@ -555,7 +555,13 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
             _persist_backoff = duration{};
         }
     }
-    const bool fin_acked = _fin_sent && _snd_una > _fin_seq;
+    // The FIN sits right after the last byte queued (_tx_end): acknowledged once SND.UNA passes
+    // it, even when a timeout had gone back to SND.UNA and not yet sent it again.
+    const bool fin_acked = _fin_queued && _snd_una > _tx_end;
+    if (fin_acked && !_fin_sent) {
+        _fin_sent = true;
+        _fin_seq = _tx_end;
+    }
     switch (_state) {
     case tcp_state::fin_wait_1:
         if (fin_acked) enter(tcp_state::fin_wait_2);
@@ -801,10 +807,10 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
         }
         // CLOSE: the FIN follows the last byte queued (RFC 9293 §3.10.4).
         if (_fin_queued && !_fin_sent && _tx_sent == _tx_count) {
-            _fin_seq = _snd_nxt;
-            send_control(tf::fin | tf::ack, _snd_nxt, now, out);
+            _fin_seq = _tx_end;
+            send_control(tf::fin | tf::ack, _fin_seq, now, out);
             _fin_sent = true;
-            _snd_nxt += 1;
+            _snd_nxt = _fin_seq + 1;
             if (_snd_nxt > _snd_max) _snd_max = _snd_nxt;
             sent = true;
             if (_rto_at == instant::never()) arm_rto(now);

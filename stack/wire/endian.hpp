@@ -39,6 +39,14 @@ static_assert(std::endian::native == std::endian::little || std::endian::native 
     return byteswap_to_be32(v);
 }
 
+/// Reads the big-endian 64-bit value at `p`.
+[[nodiscard]] inline uint64_t load_be64(const std::byte* p) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::big) return v;
+    return __builtin_bswap64(v);
+}
+
 /// Writes `v` big-endian at `p`.
 inline void store_be16(std::byte* p, uint16_t v) {
     v = byteswap_to_be16(v);
@@ -48,6 +56,12 @@ inline void store_be16(std::byte* p, uint16_t v) {
 /// Writes `v` big-endian at `p`.
 inline void store_be32(std::byte* p, uint32_t v) {
     v = byteswap_to_be32(v);
+    std::memcpy(p, &v, sizeof v);
+}
+
+/// Writes `v` big-endian at `p`.
+inline void store_be64(std::byte* p, uint64_t v) {
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
     std::memcpy(p, &v, sizeof v);
 }
 

@@ -479,6 +479,7 @@ import pytest  # noqa: E402
 
 from conftest import Echo, fresh_netns, unique  # noqa: E402
 from dpdk_helpers import DpdkEcho, dpdk_missing, net_tap_args, remove_eal_runtime  # noqa: E402
+from xdp_helpers import XDP_BACKENDS, XDP_LAB_BACKENDS, XdpEcho, make_veth, xdp_args, xdp_attach, xdp_missing  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -531,7 +532,8 @@ class KernelTool:
         return json.loads(lines[-1])
 
 
-BACKENDS = ["tap", "dpdk-net_tap"]
+BACKENDS = ["tap", "dpdk-net_tap", *XDP_BACKENDS]
+LAB_BACKENDS = ["tap", "dpdk-net_tap", *XDP_LAB_BACKENDS]
 
 
 class Lab:
@@ -557,7 +559,12 @@ class Lab:
         self.kernel_mac = None
         self.configured = False
         self._extra_addrs = []
-        if backend == "tap":
+        if self.is_xdp:
+            # AF_XDP: the stack on the near end of a veth, the kernel on the far end (`tap`).
+            self.near = unique("xn")
+            make_veth(ns, self.near, self.tap)
+            self._configure()
+        elif backend == "tap":
             ns.ip("tuntap", "add", "mode", "tap", "name", self.tap)
             self._configure()
         elif premade:
@@ -566,7 +573,11 @@ class Lab:
 
     @property
     def is_dpdk(self):
-        return self.backend != "tap"
+        return self.backend.startswith("dpdk")
+
+    @property
+    def is_xdp(self):
+        return self.backend.startswith("xdp")
 
     def _configure(self):
         self.ns.configure_kernel_side(self.tap)
@@ -580,6 +591,8 @@ class Lab:
         """The program's backend flags for this lab's device."""
         if self.backend == "tap":
             return ["--backend", "tap", "--tap", self.tap]
+        if self.is_xdp:
+            return xdp_args(self.near, xdp_attach(self.backend))
         return net_tap_args(self.tap)
 
     def after_start(self):
@@ -596,7 +609,7 @@ class Lab:
         """Where tshark captures the kernel's side from before the program starts: the TAP,
         or (net_tap: the TAP does not exist yet) every interface of the namespace, where only
         that TAP carries traffic."""
-        return self.tap if self.backend == "tap" else "any"
+        return "any" if self.is_dpdk else self.tap
 
     def add_kernel_address(self, ip=OTHER_KERNEL_IP):
         if self.configured:
@@ -608,11 +621,16 @@ class Lab:
         return self.ns.ip_json("-s", "link", "show", "dev", self.tap)[0]["stats64"]
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=LAB_BACKENDS)
 def backend(request, echo_bin):
-    """Both backends, for the tests that take this fixture (and so their `lab`): the TAP, and
-    DPDK's net_tap (skipped, with the reason, when this build has no DPDK device)."""
-    if request.param != "tap":
+    """Every backend, for the tests that take this fixture (and so their `lab`): the TAP, DPDK's
+    net_tap and AF_XDP on a veth, native (and skb with TACHYON_XDP_ALL_ATTACH=1) (each skipped,
+    with the reason, when this build lacks it)."""
+    if request.param in XDP_BACKENDS:
+        missing = xdp_missing(echo_bin)
+        if missing:
+            pytest.skip(missing)
+    elif request.param != "tap":
         missing = dpdk_missing(echo_bin)
         if missing:
             pytest.skip(missing)
@@ -633,6 +651,12 @@ def start_lab_echo(netns, echo_bin, start_echo, tmp_path):
     started = []
 
     def start(lab, *args, **kw):
+        if lab.is_xdp:
+            e = XdpEcho(netns, echo_bin, lab.near, tmp_path, xdp_attach(lab.backend),
+                        ["--ip", f"{STACK_IP}/{PREFIX}", *args], **kw)
+            started.append(e)
+            e.wait_ready(timeout=30)
+            return e
         if not lab.is_dpdk:
             return start_echo(*args, tap=lab.tap, **kw)
         e = DpdkEcho(netns, echo_bin, lab.tap, tmp_path, f"net_tap0,iface={lab.tap}",

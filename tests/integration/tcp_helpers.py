@@ -566,6 +566,7 @@ import pytest  # noqa: E402
 
 from conftest import Echo, unique  # noqa: E402
 from dpdk_helpers import eal_args  # noqa: E402
+from xdp_helpers import XDP_BACKENDS, make_veth, xdp_args, xdp_attach  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -642,15 +643,22 @@ class TcpLab:
         elif backend == "tap":
             ns.ip("tuntap", "add", "mode", "tap", "name", self.tap)
             ns.configure_kernel_side(self.tap)
+        elif backend in XDP_BACKENDS:
+            # AF_XDP: the stack on the near end of a veth, the kernel on the far end (`tap`).
+            self.near = unique("xn")
+            make_veth(ns, self.near, self.tap)
+            ns.configure_kernel_side(self.tap)
 
     def backend_args(self):
         if self.backend == "tap":
             return ["--backend", "tap", "--tap", self.tap]
+        if self.backend in XDP_BACKENDS:
+            return xdp_args(self.near, xdp_attach(self.backend))
         return ["--backend", "dpdk", "--dpdk", eal_args(f"net_tap0,iface={self.tap}"), "--idle"]
 
     def after_start(self):
         """For net_tap: configure the kernel's end once DPDK made it."""
-        if self.backend != "tap":
+        if self.backend == "dpdk":
             self.ns.wait_link(self.tap, timeout=30)
             self.ns.configure_kernel_side(self.tap)
 
@@ -706,11 +714,14 @@ class Program(Echo):
                 f.close()
 
 
-@pytest.fixture(params=["tap", "dpdk"])
+@pytest.fixture(params=["tap", "dpdk", *XDP_BACKENDS])
 def backend(request):
-    """Both backends: TAP, and DPDK's net_tap (skipped when this build has no DPDK device)."""
+    """Every backend: TAP, DPDK's net_tap, AF_XDP on a veth in native and skb attach (each
+    skipped when this build lacks it)."""
     if request.param == "dpdk":
         request.getfixturevalue("require_dpdk")
+    elif request.param in XDP_BACKENDS:
+        request.getfixturevalue("require_xdp")
     return request.param
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import KERNEL_IP, STACK_IP, drops
 from dpdk_helpers import require_dpdk  # noqa: F401 (fixture)
+from xdp_helpers import require_xdp  # noqa: F401 (fixture)
 from tcp_helpers import (KernelTool, TcpCapture, TcpLab, backend, counter, make_payload,  # noqa: F401
                          nc_bin, run_kernel, start_program)
 

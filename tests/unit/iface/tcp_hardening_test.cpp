@@ -462,5 +462,88 @@ TEST_F(tcp_trace, icmp_unreachable_does_not_end_an_established_connection) {
     EXPECT_EQ(st->stats().tcp.icmp_ignored, 1u);
 }
 
+// A burst of sends from outside poll under one batch leaves when the batch ends, together;
+// without a batch each send leaves at once.
+TEST_F(tcp_trace, sends_under_a_batch_leave_together_when_it_ends) {
+    make_tcp();
+    const uint32_t s = handshake(1000);
+    ASSERT_EQ(app_send("a"), 1u);
+    expect_sent(ACK | PSH, s + 1, 1001, 1);
+    {
+        auto batch = st->begin_batch(clock.now());
+        for (int i = 0; i < 5; ++i) ASSERT_EQ(app_send("order"), 5u);
+        expect_silence();
+    }
+    auto v = segments();
+    ASSERT_EQ(v.size(), 1u) << "the five orders share the last unsent segment: one frame" << describe(v);
+    EXPECT_TRUE(segment_is(v[0], ACK | PSH, s + 2, 1001, 25));
+}
+
+// Found by the stack_program fuzzer (tests/fuzz/regressions/stack_program/tcp-*): on_data
+// aborting in the poll that also took the peer's FIN in FIN-WAIT-2 (so TIME-WAIT's close was
+// pending delivery) never got on_closed.
+TEST_F(tcp_trace, abort_inside_on_data_in_the_poll_that_took_the_fin_gets_on_closed_once) {
+    make_tcp();
+    const uint32_t s = handshake(1000);
+    ASSERT_EQ(st->tcp_close(app.id, clock.now()), errc::ok);
+    expect_sent(FIN | ACK, s + 1, 1001, 0);
+    peer(ack(1001, s + 2));
+    EXPECT_EQ(state(), tcp_state::fin_wait_2);
+    int closes = 0;
+    tcp_callbacks cb = callbacks();
+    static int* closes_seen;
+    closes_seen = &closes;
+    cb.on_closed = [](void* c, tcp_id, tcp_close_reason r) {
+        ++*closes_seen;
+        self(c).app.reason = r;
+    };
+    ASSERT_EQ(st->tcp_set_callbacks(app.id, cb), errc::ok);
+    app.on_request = [](tcp_trace& t, std::string_view) { (void)t.st->tcp_abort(t.app.id, t.clock.now()); };
+    seg last = data(1001, s + 2, "bye");
+    last.flags |= FIN;
+    peer(last);
+    EXPECT_EQ(closes, 1);
+    EXPECT_EQ(app.reason, tcp_close_reason::aborted);
+    EXPECT_EQ(conn(), nullptr);
+    app.on_request = nullptr;
+    expect_fresh_connections(*this, 4, 44000);
+}
+
+// Found by the fuzzer: a FIN acknowledged after a retransmission timeout had gone back to
+// SND.UNA (and not yet sent the FIN again) was not taken as acknowledged; a second FIN went out
+// one sequence number past the first.
+TEST_F(tcp_trace, a_fin_acknowledged_after_a_timeout_is_taken_as_acknowledged) {
+    make_tcp();
+    const uint32_t s = handshake(1000); // no MSS option: 536-byte segments
+    ASSERT_EQ(app_send(string(1000, 'd')), 1000u);
+    ASSERT_EQ(segments().size(), 2u);
+    ASSERT_EQ(st->tcp_close(app.id, clock.now()), errc::ok);
+    expect_sent(FIN | ACK, s + 1001, 1001, 0);
+    // The RTO: back to SND.UNA with a one-segment window: the first segment only.
+    at(sec(1));
+    expect_sent(ACK | PSH, s + 1, 1001, 536);
+    // The peer's late ACK of everything, FIN included.
+    time(sec(1) + ms(10));
+    peer(ack(1001, s + 1002));
+    expect_silence();
+    EXPECT_EQ(state(), tcp_state::fin_wait_2);
+}
+
+// Found by the fuzzer: the end of the stream was told (on_data with an empty view) while bytes
+// the application had left unconsumed were still queued; they were shown again after it.
+TEST_F(tcp_trace, the_end_of_the_stream_is_told_after_the_last_byte_is_consumed) {
+    make_tcp();
+    const uint32_t s = handshake(1000);
+    app.reading = false; // returns 0: backpressure
+    seg last = data(1001, s + 1, "tail");
+    last.flags |= FIN;
+    peer(last);
+    EXPECT_FALSE(app.eof) << "not while 4 bytes wait unread";
+    app.reading = true;
+    ASSERT_EQ(st->tcp_set_callbacks(app.id, callbacks()), errc::ok); // resume_reading
+    EXPECT_EQ(app.got, "tail");
+    EXPECT_TRUE(app.eof);
+}
+
 } // namespace
 } // namespace tachyon
