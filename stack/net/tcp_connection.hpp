@@ -215,6 +215,8 @@ public:
     void set_buffer_sizes(size_t send, size_t receive);
     /// The send buffer's limit in bytes.
     size_t send_buffer() const { return _send_limit; }
+    /// Segments the send queue holds at most (with a tiny MSS this, not the buffer, limits it).
+    size_t send_queue_slots() const { return _tx.size(); }
     /// The receive buffer's limit in bytes.
     size_t receive_buffer() const { return _recv_limit; }
     /// Aborts when data stays unacknowledged this long (RFC 9293 §3.8.3 user timeout; 0: off).
