@@ -217,19 +217,20 @@ result<void> tap_device::set_multicast_filter(std::span<const mac_address>) {
 result<void> tap_device::close() {
     if (_ring_up) {
         // Cancel every operation still in flight (reads wait for frames forever), then wait
-        // until the kernel has let go of every buffer.
-        for (uint32_t i = 0; i < _rx_slots.size() + _tx_slots.size(); ++i) {
-            const bool busy = i < _rx_depth ? bool(_rx_slots[i]) : bool(_tx_slots[i - _rx_depth]);
-            if (!busy) continue;
-            io_uring_sqe* sqe = next_sqe();
-            if (sqe == nullptr) break;
-            io_uring_prep_cancel64(sqe, i, 0);
-            io_uring_sqe_set_data64(sqe, cancel_tag);
-            ++_queued;
-        }
-        if (_queued > 0) submit();
+        // until the kernel has let go of every buffer. Only the head of the read chain is
+        // issued, so each round cancels one read and the kernel issues the next: repeat.
         const auto deadline = std::chrono::steady_clock::now() + close_timeout;
         while (_rx_in_flight > 0 || writes_in_flight() > 0) {
+            for (uint32_t i = 0; i < _rx_slots.size() + _tx_slots.size(); ++i) {
+                const bool busy = i < _rx_depth ? bool(_rx_slots[i]) : bool(_tx_slots[i - _rx_depth]);
+                if (!busy) continue;
+                io_uring_sqe* sqe = next_sqe();
+                if (sqe == nullptr) break;
+                io_uring_prep_cancel64(sqe, i, 0);
+                io_uring_sqe_set_data64(sqe, cancel_tag);
+                ++_queued;
+            }
+            if (_queued > 0) submit();
             __kernel_timespec ts{0, 50'000'000};
             io_uring_cqe* cqe = nullptr;
             (void)io_uring_wait_cqe_timeout(&_ring, &cqe, &ts);
@@ -343,23 +344,38 @@ void tap_device::complete(uint64_t tag, int32_t res) {
 }
 
 void tap_device::arm_reads() {
-    while (_rx_in_flight + _ready_count < _rx_depth) {
+    // One chain of reads at a time, hard-linked so the kernel issues each read only when the one
+    // before it has completed: the completions then come in the order of the frames on the
+    // wire. Reads armed side by side complete in any order (seen: a multicast stream with
+    // frames swapped). IOSQE_IO_LINK would not do: a read shorter than its buffer (every TAP
+    // read) counts as failed and would cancel the rest of the chain; a hard link goes on.
+    if (_rx_in_flight > 0) return;
+    uint32_t want = _rx_depth - _ready_count;
+    if (want == 0) return;
+    if (io_uring_sq_space_left(&_ring) < want) {
+        ++_tap_stats.early_submits;
+        submit(); // room for the whole chain: a chain split across submits would link to a write
+    }
+    want = std::min(want, io_uring_sq_space_left(&_ring));
+    io_uring_sqe* last = nullptr;
+    for (uint32_t i = 0; i < want; ++i) {
         packet p = _pool.alloc();
         if (!p) [[unlikely]] {
             ++_tap_stats.rx_arm_no_buffer; // retried on the next rx_burst
-            return;
+            break;
         }
-        io_uring_sqe* sqe = next_sqe();
-        if (sqe == nullptr) [[unlikely]]
-            return;
+        io_uring_sqe* sqe = io_uring_get_sqe(&_ring);
         const uint32_t slot = _rx_free.back();
         _rx_free.pop_back();
         io_uring_prep_read(sqe, _fd, p.data(), _read_len, 0);
         io_uring_sqe_set_data64(sqe, slot);
+        sqe->flags |= IOSQE_IO_HARDLINK;
         _rx_slots[slot] = std::move(p);
         ++_rx_in_flight;
         ++_queued;
+        last = sqe;
     }
+    if (last != nullptr) last->flags &= uint8_t(~IOSQE_IO_HARDLINK); // the chain ends here
 }
 
 size_t tap_device::rx_burst(std::span<packet> out) {

@@ -121,8 +121,9 @@ private:
     uint32_t _read_len;  // bytes each read may fill: room - headroom
     uint32_t _max_frame; // the longest legal frame: MTU + Ethernet header + one VLAN tag
 
-    // Reads: slot i is tag i. The ready ring holds completed reads; reads in flight plus ready
-    // frames never exceed rx_depth, so the ring cannot overflow.
+    // Reads: slot i is tag i, armed as one hard-linked chain at a time (completions in wire
+    // order). The ready ring holds completed reads; reads in flight plus ready frames never
+    // exceed rx_depth, so the ring cannot overflow.
     uint32_t _rx_depth;
     std::vector<packet> _rx_slots;
     std::vector<uint32_t> _rx_free;

@@ -25,9 +25,14 @@ void stack::arp_input(packet&& frame, instant now) {
         ++_stats.arp.conflicts;
         return;
     }
+    // A sender no one can answer: a hardware address that is zero or a group address, or a
+    // protocol address no host may use as its own (RFC 1122 §3.2.1.3). 0.0.0.0 is an RFC 5227
+    // probe: answered (to defend our address) but never learnt.
+    const ipv4_address spa = arp.sender_protocol_address;
+    const bool sender_ok = arp.sender_hardware_address.is_unicast() && !spa.is_multicast() &&
+                           !spa.is_broadcast() && !spa.is_loopback();
     // RFC 826: merge the sender into the table when known; add it when the packet is for us.
-    // A sender of 0.0.0.0 is an RFC 5227 probe and teaches nothing.
-    if (!arp.sender_protocol_address.is_any() && arp.sender_hardware_address.is_unicast()) {
+    if (sender_ok && !spa.is_any()) {
         _arp.update(arp.sender_protocol_address, arp.sender_hardware_address, for_us, now,
                     [&](packet&& waiting, const mac_address& mac) {
                         ethernet_output(std::move(waiting), mac, wire::ethertype::ipv4);
@@ -36,6 +41,11 @@ void stack::arp_input(packet&& frame, instant now) {
     if (arp.operation != wire::arp_operation::request) return;
     if (!for_us) {
         TACHYON_DROP(_stats.arp.drop_not_for_us);
+        return;
+    }
+    // Answering such a sender would put a frame to 00:00:00:00:00:00 or a group on the wire.
+    if (!sender_ok) [[unlikely]] {
+        TACHYON_DROP(_stats.arp.drop_bad_sender);
         return;
     }
     ++_stats.arp.rx_requests;

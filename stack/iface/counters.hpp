@@ -29,7 +29,8 @@ struct ethernet_stats {
     X(drop_bad_protocol_type)  /* not IPv4 */                                             \
     X(drop_bad_address_length) /* hardware or protocol length not 6 and 4 */              \
     X(drop_bad_operation)      /* neither request nor reply */                            \
-    X(drop_not_for_us)         /* a request for another host's address */
+    X(drop_not_for_us)         /* a request for another host's address */                 \
+    X(drop_bad_sender)         /* a request from a zero or group MAC, or a group/loopback IP */
 
 /// ARP protocol counters (the cache keeps its own, `arp_cache_stats`).
 struct arp_stats {

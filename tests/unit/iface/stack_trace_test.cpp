@@ -67,6 +67,30 @@ TEST_F(stack_trace, answers_an_arp_request_for_us_and_learns_the_asker) {
     EXPECT_EQ(st->stats().arp.drop_not_for_us, 1u);
 }
 
+// Found by fuzz_stack_frames: a request from hardware address 00:00:00:00:00:00 was answered to
+// that address. A request whose sender is not a unicast station, or whose sender protocol address
+// is multicast, broadcast or loopback, has no one to answer; it is counted and dropped.
+TEST_F(stack_trace, arp_request_from_a_sender_that_cannot_be_answered_is_dropped) {
+    make();
+    const auto request = [&](mac_address sha, ipv4_address spa) {
+        std::vector<std::byte> a(wire::arp_repr::packet_len);
+        wire::arp_repr{wire::arp_operation::request, sha, spa, {}, our_ip}.emit(a);
+        feed(eth(mac_address::broadcast(), wire::ethertype::arp, a));
+    };
+    request(mac_address::zero(), ipv4_address{0, 45, 0, 1});
+    request(mac_address::broadcast(), peer_ip);
+    request(mac_address{{0x01, 0x00, 0x5e, 0x01, 0x01, 0x01}}, peer_ip);
+    request(peer_mac, ipv4_address{239, 1, 1, 1});
+    request(peer_mac, ipv4_address{255, 255, 255, 255});
+    request(peer_mac, ipv4_address{127, 0, 0, 1});
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(st->stats().arp.drop_bad_sender, 6u);
+    EXPECT_EQ(st->stats().arp.tx_replies, 0u);
+    // An RFC 5227 probe (sender 0.0.0.0) from a unicast station is still answered.
+    request(peer_mac, ipv4_address{0, 0, 0, 0});
+    EXPECT_EQ(sent().size(), 1u);
+}
+
 TEST_F(stack_trace, echo_reply_mirrors_the_request) {
     make();
     feed(eth(mac_address::broadcast(), wire::ethertype::arp, arp(wire::arp_operation::request, our_ip)));
