@@ -69,11 +69,33 @@ def pytest_sessionstart(session):
             subprocess.run(["ip", "netns", "del", name], timeout=10)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "every_backend: runs on every backend by default (the others run on the TAP "
+        "only unless TACHYON_ALL_BACKENDS=1)")
+
+
+# A test parametrized over backends checks the stack's protocol logic, which is the same on every
+# backend, and the device underneath. The device is proven by the tests marked every_backend (and
+# by test_dpdk.py and test_xdp.py); the rest run on the TAP only, unless TACHYON_ALL_BACKENDS=1.
+# This keeps CI within its time (the IGMP suite alone took 4 minutes on three backends).
+ALL_BACKENDS = os.environ.get("TACHYON_ALL_BACKENDS") == "1"
+
+
 def pytest_collection_modifyitems(config, items):
     if os.geteuid() != 0:
         skip = pytest.mark.skip(reason="needs root: creates network namespaces and TAP devices")
         for item in items:
             item.add_marker(skip)
+        return
+    if ALL_BACKENDS:
+        return
+    tap_only = pytest.mark.skip(reason="backend-independent: runs on the TAP (TACHYON_ALL_BACKENDS=1 "
+                                       "runs it on every backend)")
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        if backend and backend != "tap" and item.get_closest_marker("every_backend") is None:
+            item.add_marker(tap_only)
 
 
 @pytest.fixture(scope="session")

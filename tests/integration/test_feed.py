@@ -37,6 +37,7 @@ def compare_books(feed_books, truth):
     assert not [s for s in feed_books if feed_books[s]["stale"]]
 
 
+@pytest.mark.every_backend
 def test_lossy_lines_and_a_forced_gap_end_with_every_book_right(netns, backend, lab, start_feed, tmp_path):
     n = session_size()
     cap = Capture(netns, lab.capture_device(), tmp_path / "feed.pcap", seconds=240)

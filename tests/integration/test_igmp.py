@@ -1,7 +1,7 @@
 """IGMP as the kernel's side of the TAP sees it (tshark), with tachyon-mcast recv joining and
 leaving (SIGUSR1 makes it leave every group and keep running). The tests taking `backend` run on
-the TAP backend and on DPDK's net_tap virtual device (skipped when the build has no DPDK); there
-the TAP appears only when the program starts, so tshark captures on every interface of the
+the TAP backend; those marked every_backend also on DPDK's net_tap and AF_XDP (conftest.py); on
+net_tap the TAP appears only when the program starts, so tshark captures on every interface of the
 namespace (see Lab.capture_device):
 
   * v3 state-change reports on join and on leave (RFC 3376 §5.1), any-source and source-specific;
@@ -17,6 +17,8 @@ namespace (see Lab.capture_device):
 import json
 import signal
 import time
+
+import pytest
 
 from conftest import STACK_IP, ping, drops
 from mcast_helpers import (KERNEL_IP, OTHER_KERNEL_IP, PREFIX, Capture, backend, from_stack, lab,  # noqa: F401
@@ -64,6 +66,7 @@ def query_frame(cap, after=0.0):
     return qs[-1]
 
 
+@pytest.mark.every_backend
 def test_v3_reports_on_join_and_leave(netns, backend, lab, start_mcast, tmp_path):
     g1, g2 = "239.2.0.1", "239.2.0.2"
     cap = start_capture(netns, lab, tmp_path)
@@ -100,6 +103,7 @@ def test_v3_source_specific_join_and_leave(netns, backend, lab, start_mcast, tmp
     recv.stop()
 
 
+@pytest.mark.every_backend
 def test_general_query_answered_within_max_response_time(netns, backend, lab, start_mcast, tmp_path):
     g1, g2 = "239.2.2.1", "239.2.2.2"
     cap = start_capture(netns, lab, tmp_path)

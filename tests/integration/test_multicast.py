@@ -5,6 +5,8 @@ a kernel sender to two joined groups (every datagram, in order, with its payload
 group not joined (nothing delivered, counted); the stack sending to a kernel receiver joined
 with IP_ADD_MEMBERSHIP; a source-specific join that drops other sources; the tool's exit codes."""
 
+import pytest
+
 from conftest import STACK_IP
 from mcast_helpers import (KERNEL_IP, OTHER_KERNEL_IP, KernelTool, Lab, backend, counter_delta, lab,  # noqa: F401
                            mcast_bin, run_kernel, start_mcast)
@@ -13,6 +15,7 @@ PORT = 30001
 G1, G2, G3 = "239.1.1.1", "239.1.1.2", "239.1.1.3"
 
 
+@pytest.mark.every_backend
 def test_kernel_sender_to_two_joined_groups_and_one_not_joined(netns, backend, lab, start_mcast):
     n = 1000
     recv = start_mcast("recv", "--group", f"{G1}:{PORT}", "--group", f"{G2}:{PORT}", "--count", 2 * n,
@@ -50,6 +53,7 @@ def test_kernel_sender_to_two_joined_groups_and_one_not_joined(netns, backend, l
         assert lab.tap_stats()["tx"]["dropped"] == 0
 
 
+@pytest.mark.every_backend
 def test_stack_sender_to_kernel_receiver(netns, backend, start_mcast, tmp_path):
     # The kernel joins before the stack starts sending (at once): on net_tap, the TAP is made
     # first and net_tap attaches to it (see Lab).
@@ -75,6 +79,7 @@ def test_stack_sender_to_kernel_receiver(netns, backend, start_mcast, tmp_path):
     assert stats["tx"]["drop_device_full"] == 0 and stats["tx"]["drop_no_buffer"] == 0, stats["tx"]
 
 
+@pytest.mark.every_backend
 def test_source_specific_join_drops_other_sources(netns, backend, lab, start_mcast):
     n, m = 500, 300
     group = "239.1.3.1"
@@ -101,6 +106,7 @@ def test_source_specific_join_drops_other_sources(netns, backend, lab, start_mca
     del after
 
 
+@pytest.mark.every_backend
 def test_recv_exits_1_when_count_not_reached(netns, backend, lab, start_mcast):
     recv = start_mcast("recv", "--group", f"239.1.4.1:{PORT}", "--count", 10, lab=lab, duration=2)
     assert recv.wait_exit(timeout=30) == 1, recv.describe()

@@ -28,6 +28,7 @@ def sockperf(ns, *args):
     return tuple(int(x) for x in m.groups()), out
 
 
+@pytest.mark.every_backend
 def test_sockperf_ping_pong_unicast(netns, backend, lab, start_lab_echo):
     echo = start_lab_echo(lab, "--udp-port", PORT)
     (dropped, dup, ooo), out = sockperf(netns, "-i", STACK_IP, "-p", PORT)
@@ -36,6 +37,7 @@ def test_sockperf_ping_pong_unicast(netns, backend, lab, start_lab_echo):
     assert stats["udp"]["rx_datagrams"] > 100, stats["udp"]
 
 
+@pytest.mark.every_backend
 def test_sockperf_ping_pong_multicast(netns, backend, lab, start_lab_echo):
     echo = start_lab_echo(lab, "--udp-port", PORT, "--join", GROUP)
     (dropped, dup, ooo), out = sockperf(netns, "-i", GROUP, "-p", PORT, "--mc-tx-if", KERNEL_IP,

@@ -89,6 +89,7 @@ def final_stats(p):
     return s
 
 
+@pytest.mark.every_backend
 def test_kernel_client_to_nc_listen_100mb_each_way(netns, backend, nc_bin, start_program, tmp_path):
     lab = TcpLab(netns, backend)
     nc, r = kernel_client_to_nc_listen(netns, lab, nc_bin, start_program, tmp_path, BIG, 150)
@@ -207,6 +208,7 @@ def sockperf_tcp(ns, *args):
     return tuple(int(x) for x in m.groups()), int(sent.group(1)), int(sent.group(2)), out
 
 
+@pytest.mark.every_backend
 def test_sockperf_ping_pong_tcp_two_frames_per_message(netns, backend, echo_bin, start_program, tmp_path):
     lab = TcpLab(netns, backend)
     e = start_program(echo_bin, lab, "--tcp-port", PORT)

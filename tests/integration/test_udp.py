@@ -8,6 +8,7 @@ its drop counter, exactly, and the stack keeps answering."""
 
 import time
 
+import pytest
 
 from conftest import STACK_IP, drops, ping
 from mcast_helpers import (KernelTool, backend, lab, mcast_bin, run_kernel, start_lab_echo,  # noqa: F401
@@ -17,6 +18,7 @@ ECHO_PORT = 7007
 GROUP = "239.7.7.7"
 
 
+@pytest.mark.every_backend
 def test_udp_echo_answers_kernel_client_byte_for_byte(netns, backend, lab, start_lab_echo):
     echo = start_lab_echo(lab, "--udp-port", ECHO_PORT, "--udp-protocol", "echo")
     r = run_kernel(netns, "echo-client", "--port", ECHO_PORT, "--count", 300)
@@ -28,6 +30,7 @@ def test_udp_echo_answers_kernel_client_byte_for_byte(netns, backend, lab, start
     assert all(v == 0 for k, v in stats["udp"].items() if k.startswith("drop_")), stats["udp"]
 
 
+@pytest.mark.every_backend
 def test_closed_port_gives_kernel_econnrefused(netns, backend, lab, start_lab_echo):
     echo = start_lab_echo(lab, "--udp-port", ECHO_PORT, "--udp-protocol", "echo")
     r = run_kernel(netns, "connrefused", "--port", ECHO_PORT + 1, "--count", 3)
@@ -36,6 +39,7 @@ def test_closed_port_gives_kernel_econnrefused(netns, backend, lab, start_lab_ec
     assert stats["udp"]["tx_port_unreachable"] == 3 and stats["udp"]["drop_no_socket"] == 3, stats["udp"]
 
 
+@pytest.mark.every_backend
 def test_stack_sends_unicast_to_kernel_server(netns, backend, lab, start_mcast, tmp_path):
     """The stack-to-kernel direction with tachyon-mcast send --to (the first datagram waits in
     the ARP queue while the kernel's address resolves)."""
@@ -59,6 +63,7 @@ def frames_in(stats):
                                                 if k.startswith("drop_rx_"))
 
 
+@pytest.mark.every_backend
 def test_malformed_udp_counted_and_survived(netns, backend, lab, start_lab_echo):
     count = 1200   # 200 of each of 6 kinds
     echo = start_lab_echo(lab, "--udp-port", ECHO_PORT, "--udp-protocol", "echo", "--join", GROUP)

@@ -1,0 +1,445 @@
+/// TCP input (RFC 9293 §3.10.7 SEGMENT ARRIVES): the checks in order, acknowledgement
+/// processing (RFC 5681 fast retransmit, RFC 6298 RTT samples), and the receive queue with its
+/// out-of-order store.
+
+#include "stack/core/log.hpp"
+#include "stack/net/tcp_connection.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tachyon {
+
+namespace tf = wire::tcp_flags;
+
+tcp_events tcp_connection::on_segment(const wire::tcp_repr& seg, packet&& payload, instant now, tcp_emit_queue& out) {
+    tcp_events ev;
+    const uint32_t plen = payload ? uint32_t(payload.size()) : 0;
+    const uint32_t seg_len = seg.segment_len(plen);
+    const bool rst = (seg.flags & tf::rst) != 0;
+    const bool syn = (seg.flags & tf::syn) != 0;
+    const bool ack = (seg.flags & tf::ack) != 0;
+    const bool fin = (seg.flags & tf::fin) != 0;
+    _last_received = now;
+    if (_keepalive && synchronized()) {
+        _keepalive_at = now + _settings.keepalive_idle;
+        _keepalive_sent = 0;
+    }
+
+    if (_state == tcp_state::syn_sent) {
+        // RFC 9293 §3.10.7.3.
+        if (ack && (seg.ack <= _iss || seg.ack > _snd_nxt)) {
+            if (!rst) send_rst(seg.ack, out);
+            return ev;
+        }
+        if (rst) {
+            // Acceptable only when it acknowledges our SYN (RFC 5961 §3.2 keeps that rule):
+            // "connection refused".
+            return ack ? finish(tcp_close_reason::reset) : ev;
+        }
+        if (!syn) return ev;
+        _irs = seg.seq;
+        _rcv_nxt = seg.seq + 1;
+        _rcv_adv = _rcv_nxt; // nothing advertised yet: the right edge starts at RCV.NXT
+        negotiate(seg.options, _local_mss);
+        if (ack) {
+            _snd_una = seg.ack;
+            handshake_rtt(now);
+            _rto_at = instant::never();
+            _connect_deadline = instant::never();
+            _snd_wnd = seg.window; // RFC 7323 §2.2: a SYN's window is not scaled
+            _max_snd_wnd = _snd_wnd;
+            _snd_wl1 = seg.seq;
+            _snd_wl2 = seg.ack;
+            enter(tcp_state::established);
+            ++_stats.established;
+            ev.connected = true;
+            _ack_pending = _ack_now = true; // the ACK of the SYN-ACK (it may ride on data)
+            if (_keepalive) _keepalive_at = now + _settings.keepalive_idle;
+            return ev;
+        }
+        // Simultaneous open (RFC 9293 §3.5, figure 7): answer SYN with SYN,ACK.
+        _snd_wnd = seg.window;
+        _max_snd_wnd = _snd_wnd;
+        _snd_wl1 = seg.seq;
+        enter(tcp_state::syn_received);
+        send_control(tf::syn | tf::ack, _iss, now, out);
+        arm_rto(now);
+        return ev;
+    }
+
+    // RFC 7323 §5.3 R1 (PAWS): a timestamp older than TS.Recent marks an old duplicate.
+    if (_ts_ok && seg.options.has_timestamps && !rst && int32_t(seg.options.ts_val - _ts_recent) < 0) {
+        TACHYON_DROP(_stats.drop_paws);
+        send_ack(now, out);
+        return ev;
+    }
+    if (_state == tcp_state::syn_received && syn && !rst && seg.seq == _irs) {
+        if (!ack) {
+            // The peer's SYN again: our SYN,ACK was lost (answer before the window test,
+            // which a SYN at IRS fails).
+            send_control(tf::syn | tf::ack, _iss, now, out);
+            return ev;
+        }
+        // Simultaneous open (RFC 9293 §3.5 figure 7, line 6): the peer's SYN,ACK completes it.
+        if (!process_ack(seg, seg_len, now, out, ev)) return ev;
+        _ack_pending = _ack_now = true;
+        return ev;
+    }
+    if (_state == tcp_state::time_wait && fin && !rst && seg.seq + plen + 1 == _rcv_nxt) {
+        // RFC 9293 §3.10.7.4: a retransmitted FIN in TIME-WAIT (the peer did not hear our ACK):
+        // ACK it again and restart the 2 MSL timeout.
+        _time_wait_at = now + _settings.msl * 2;
+        send_ack(now, out);
+        return ev;
+    }
+    if (syn && !rst && _state != tcp_state::syn_received) {
+        // RFC 5961 §4.2: a SYN on a synchronized connection, whatever its sequence number,
+        // gets a (rate-limited) challenge ACK.
+        TACHYON_DROP(_stats.drop_syn_in_window);
+        send_challenge_ack(now, out);
+        return ev;
+    }
+    // First: is the sequence number acceptable? (RFC 9293 §3.10.7.4)
+    uint32_t rcv_wnd = receive_window();
+    if (_rcv_adv > _rcv_nxt) rcv_wnd = std::max(rcv_wnd, uint32_t(_rcv_adv - _rcv_nxt));
+    if (!wire::segment_acceptable(_rcv_nxt, rcv_wnd, seg.seq, seg_len)) {
+        TACHYON_DROP(_stats.drop_not_acceptable);
+        if (!rst) send_ack(now, out);
+        return ev;
+    }
+    // Second: RST. RFC 5961 §3.2: reset only on an exact match, else a challenge ACK.
+    if (rst) {
+        if (seg.seq == _rcv_nxt) {
+            if (_state == tcp_state::time_wait || _state == tcp_state::last_ack || _state == tcp_state::closing) {
+                // RFC 9293: in these states a RST simply ends the connection.
+                return finish(tcp_close_reason::normal);
+            }
+            return finish(tcp_close_reason::reset);
+        }
+        TACHYON_DROP(_stats.drop_rst_in_window);
+        send_challenge_ack(now, out);
+        return ev;
+    }
+    // Fourth: SYN (handled above, before the window test, per RFC 5961 §4.2). In SYN-RECEIVED
+    // a SYN other than the peer's own is out of place: challenge it too.
+    if (syn) {
+        TACHYON_DROP(_stats.drop_syn_in_window);
+        send_challenge_ack(now, out);
+        return ev;
+    }
+    // Fifth: ACK.
+    if (!ack) {
+        TACHYON_DROP(_stats.drop_no_ack);
+        return ev;
+    }
+    if (!process_ack(seg, seg_len, now, out, ev)) return ev;
+    if (_state == tcp_state::closed) return ev;
+    // RFC 7323 §4.3: remember the timestamp to echo.
+    if (_ts_ok && seg.options.has_timestamps && seg.seq <= _last_ack_sent &&
+        int32_t(seg.options.ts_val - _ts_recent) >= 0)
+        _ts_recent = seg.options.ts_val;
+    // Seventh: the segment text.
+    if (plen > 0) {
+        if (_state == tcp_state::established || _state == tcp_state::fin_wait_1 || _state == tcp_state::fin_wait_2) {
+            receive_data(seg.seq, std::move(payload), now, out, ev);
+        } else {
+            TACHYON_DROP(_stats.drop_after_close); // the peer sent FIN already: RFC 9293 says ignore
+        }
+    }
+    // Eighth: FIN, once everything before it has arrived.
+    if (fin) {
+        if (seg.seq + plen == _rcv_nxt && !_fin_received) {
+            _rcv_nxt += 1;
+            _fin_received = true;
+            _ack_pending = _ack_now = true;
+            ev.eof = true;
+            switch (_state) {
+            case tcp_state::established: enter(tcp_state::close_wait); break;
+            case tcp_state::fin_wait_1: enter(tcp_state::closing); break; // our FIN not yet acked
+            case tcp_state::fin_wait_2: ev.merge(enter_time_wait(now)); break;
+            default: break;
+            }
+        } else if (_state == tcp_state::time_wait) {
+            // The peer did not hear our ACK of its FIN: ACK again, restart 2 MSL.
+            _time_wait_at = now + _settings.msl * 2;
+            send_ack(now, out);
+        } else {
+            _ack_now = true;
+        }
+    }
+    return ev;
+}
+
+bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, instant now, tcp_emit_queue& out,
+                                 tcp_events& ev) {
+    if (_state == tcp_state::syn_received) {
+        // RFC 9293 §3.10.7.4: SND.UNA < SEG.ACK =< SND.NXT moves us to ESTABLISHED.
+        if (!wire::acceptable_ack(_snd_una, seg.ack, _snd_nxt)) {
+            send_rst(seg.ack, out);
+            return false;
+        }
+        _snd_una = seg.ack;
+        handshake_rtt(now);
+        _rto_at = instant::never();
+        _connect_deadline = instant::never();
+        _snd_wnd = uint32_t(seg.window) << _snd_wscale;
+        _max_snd_wnd = std::max(_max_snd_wnd, _snd_wnd);
+        _snd_wl1 = seg.seq;
+        _snd_wl2 = seg.ack;
+        enter(tcp_state::established);
+        ++_stats.established;
+        ev.connected = true;
+        if (_keepalive) _keepalive_at = now + _settings.keepalive_idle;
+        if (_fin_queued) enter(tcp_state::fin_wait_1);
+        return true;
+    }
+    // RFC 5961 §5.2: acceptable when (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.MAX.
+    if (seg.ack > _snd_max) {
+        TACHYON_DROP(_stats.drop_bad_ack);
+        send_challenge_ack(now, out); // RFC 9293: "send an ACK, drop the segment"
+        return false;
+    }
+    if (seg.ack < _snd_una - _max_snd_wnd) {
+        TACHYON_DROP(_stats.drop_bad_ack);
+        send_challenge_ack(now, out);
+        return false;
+    }
+    const uint32_t wnd = uint32_t(seg.window) << _snd_wscale;
+    if (seg.ack > _snd_una) {
+        const uint32_t acked = uint32_t(seg.ack - _snd_una);
+        take_acked(seg.ack, now, ev);
+        _snd_una = seg.ack;
+        if (_snd_nxt < _snd_una) _snd_nxt = _snd_una; // after go-back-N, a late ACK
+        on_new_ack(seg.ack, acked, now, out);
+        // RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it.
+        if (_snd_una == _snd_max) _rto_at = instant::never();
+        else arm_rto(now);
+        if (!_fin_queued) ev.writable = true;
+    } else if (seg.ack == _snd_una && seg_len == 0 && _snd_max != _snd_una && wnd == _snd_wnd) {
+        // RFC 5681 §2: a duplicate ACK.
+        ++_stats.dup_acks;
+        on_dup_ack(now, out);
+    }
+    // RFC 9293 §3.10.7.4: update the send window from the newest segment.
+    if (_snd_wl1 < seg.seq || (_snd_wl1 == seg.seq && _snd_wl2 <= seg.ack)) {
+        if (wnd > _snd_wnd && !_fin_queued) ev.writable = true;
+        _snd_wnd = wnd;
+        _max_snd_wnd = std::max(_max_snd_wnd, wnd);
+        _snd_wl1 = seg.seq;
+        _snd_wl2 = seg.ack;
+        if (_snd_wnd > 0) {
+            _persist_at = instant::never();
+            _persist_backoff = duration{};
+        }
+    }
+    // The FIN sits right after the last byte queued (_tx_end): acknowledged once SND.UNA passes
+    // it, even when a timeout had gone back to SND.UNA and not yet sent it again.
+    const bool fin_acked = _fin_queued && _snd_una > _tx_end;
+    if (fin_acked && !_fin_sent) {
+        _fin_sent = true;
+        _fin_seq = _tx_end;
+    }
+    switch (_state) {
+    case tcp_state::fin_wait_1:
+        if (fin_acked) enter(tcp_state::fin_wait_2);
+        break;
+    case tcp_state::closing:
+        if (fin_acked) ev.merge(enter_time_wait(now));
+        break;
+    case tcp_state::last_ack:
+        if (fin_acked) {
+            ev.merge(finish(tcp_close_reason::normal));
+            return false;
+        }
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+void tcp_connection::take_acked(seq32 ack, instant now, tcp_events& ev) {
+    (void)ev;
+    const tx_entry* newest_clean = nullptr;
+    instant newest_sent;
+    while (_tx_count > 0) {
+        tx_entry& e = tx_at(0);
+        const seq32 end = e.seq + e.len;
+        if (end <= ack) {
+            // Karn's rule (RFC 6298 §3): time only segments sent once.
+            if (e.transmissions == 1) {
+                newest_clean = &e;
+                newest_sent = e.sent_at;
+            }
+            _tx_bytes -= e.len;
+            e.frame.reset();
+            e.transmissions = 0;
+            _tx_head = (_tx_head + 1) % _tx.size();
+            --_tx_count;
+            if (_tx_sent > 0) --_tx_sent;
+        } else {
+            if (e.seq < ack) {
+                // Part of a segment acknowledged: the rest stays, in the same buffer.
+                const uint32_t n = uint32_t(ack - e.seq);
+                e.seq += n;
+                e.offset += n;
+                e.len -= n;
+                _tx_bytes -= n;
+            }
+            break;
+        }
+    }
+    if (newest_clean != nullptr) _rtt.sample(now - newest_sent);
+}
+
+void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out) {
+    if (_in_recovery) {
+        if (ack >= _recover) {
+            // RFC 6582 §3.2 step 3: a full acknowledgment ends fast recovery.
+            _cwnd = std::min(_ssthresh, std::max(flight_size(), _snd_mss) + _snd_mss);
+            _in_recovery = false;
+            _dup_acks = 0;
+        } else {
+            // Step 4: a partial acknowledgment: retransmit the next hole, deflate the window
+            // by what was acknowledged and add back one segment.
+            retransmit_head(now, out);
+            _cwnd = _cwnd > acked ? _cwnd - acked : 0;
+            if (acked >= _snd_mss) _cwnd += _snd_mss;
+            _cwnd = std::max(_cwnd, _snd_mss);
+        }
+        return;
+    }
+    _dup_acks = 0;
+    if (_cwnd < _ssthresh) {
+        _cwnd += std::min(acked, _snd_mss); // RFC 5681 §3.1 eq. (2): slow start
+    } else {
+        _cwnd += std::max<uint32_t>(1, uint32_t(uint64_t(_snd_mss) * _snd_mss / _cwnd)); // eq. (3)
+    }
+}
+
+void tcp_connection::on_dup_ack(instant now, tcp_emit_queue& out) {
+    ++_dup_acks;
+    if (_in_recovery) {
+        _cwnd += _snd_mss; // RFC 5681 §3.2 step 4: each further duplicate inflates the window
+        return;
+    }
+    // RFC 6582 §3.2 step 2: enter fast retransmit only for losses after the last recovery.
+    if (_dup_acks == 3 && _snd_una >= _recover) {
+        _ssthresh = std::max(flight_size() / 2, 2 * _snd_mss); // RFC 5681 eq. (4)
+        _recover = _snd_max;
+        ++_stats.fast_retransmits;
+        retransmit_head(now, out);
+        _cwnd = _ssthresh + 3 * _snd_mss; // RFC 5681 §3.2 step 3
+        _in_recovery = true;
+    }
+}
+
+bool tcp_connection::can_append(size_t len) {
+    const packet* tail = _rx.back();
+    return _rx.size() < _rx.capacity() || (tail != nullptr && !tail->shared() && tail->tailroom() >= len);
+}
+
+void tcp_connection::append_in_order(packet&& payload) {
+    const size_t len = payload.size();
+    packet* tail = _rx.back();
+    // Small segments behind data the application has not read yet are copied onto the end of
+    // the last one (when it has room and nobody else refers to it), so that a slow reader of
+    // small messages does not hold a buffer per message.
+    if (tail != nullptr && !tail->shared() && tail->tailroom() >= len) {
+        std::memcpy(tail->append(len), payload.data(), len);
+        _rx_bytes += len;
+        payload.reset();
+        return;
+    }
+    if (_rx.push(std::move(payload))) _rx_bytes += len;
+}
+
+void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev) {
+    // Trim what we already have (a retransmission overlapping RCV.NXT) and what lies beyond
+    // the window (RFC 9293 §3.10.7.4: "trimmed to fit the window").
+    if (seq < _rcv_nxt) {
+        const uint32_t dup = uint32_t(_rcv_nxt - seq);
+        if (dup >= payload.size()) {
+            _ack_pending = _ack_now = true;
+            return;
+        }
+        payload.trim_front(dup);
+        seq = _rcv_nxt;
+    }
+    uint32_t wnd = receive_window();
+    if (_rcv_adv > _rcv_nxt) wnd = std::max(wnd, uint32_t(_rcv_adv - _rcv_nxt));
+    const uint32_t room = uint32_t(_rcv_nxt + wnd - seq);
+    if (payload.size() > room) payload.truncate(room);
+    if (payload.size() == 0) return;
+
+    if (seq == _rcv_nxt) {
+        const uint32_t len = uint32_t(payload.size());
+        if (!can_append(len)) [[unlikely]] {
+            // No slot left to hold it: not accepted, not acknowledged; the peer retransmits.
+            TACHYON_DROP(_stats.drop_receive_queue_full);
+            return;
+        }
+        append_in_order(std::move(payload));
+        _rcv_nxt += len;
+        const bool filled_gap = _ooo_count > 0;
+        pull_out_of_order();
+        ev.readable = true;
+        _ack_pending = true;
+        ++_segments_since_ack;
+        // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: with delayed ACKs, every second full segment is
+        // acknowledged at once, and so is one that fills a gap.
+        if (filled_gap) {
+            send_ack(now, out); // RFC 5681 §4.2: at once when a gap fills
+        } else if (!_settings.delayed_ack || _segments_since_ack >= 2) {
+            _ack_now = true;
+        } else if (_delack_at == instant::never()) {
+            _delack_at = now + _settings.delayed_ack_timeout;
+        }
+        return;
+    }
+    // Beyond a gap: keep it (bounded) and tell the sender at once, one duplicate ACK per
+    // segment, carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4): three of them trigger its
+    // fast retransmit, so they are not merged into the iteration's single ACK.
+    store_out_of_order(seq, std::move(payload));
+    send_ack(now, out);
+}
+
+void tcp_connection::store_out_of_order(seq32 seq, packet&& payload) {
+    size_t i = 0;
+    while (i < _ooo_count && _ooo[i].seq < seq) ++i;
+    if (i < _ooo_count && _ooo[i].seq == seq && _ooo[i].frame.size() >= payload.size()) return; // a duplicate
+    if (_ooo_count == _ooo.size()) {
+        TACHYON_DROP(_stats.drop_out_of_order_full);
+        return;
+    }
+    ++_stats.out_of_order;
+    for (size_t j = _ooo_count; j > i; --j) _ooo[j] = std::move(_ooo[j - 1]);
+    _ooo_bytes += payload.size();
+    _ooo[i] = ooo_entry{seq, std::move(payload)};
+    ++_ooo_count;
+    _last_ooo_seq = seq;
+}
+
+void tcp_connection::pull_out_of_order() {
+    while (_ooo_count > 0 && _ooo[0].seq <= _rcv_nxt) {
+        // Never take a segment out before it has a place: what was SACKed stays held
+        // (RFC 2018 §8 allows reneging, but the sender would then wait for a timeout).
+        if (!can_append(_ooo[0].frame.size())) [[unlikely]] {
+            TACHYON_DROP(_stats.drop_receive_queue_full);
+            break;
+        }
+        ooo_entry e = std::move(_ooo[0]);
+        for (size_t j = 1; j < _ooo_count; ++j) _ooo[j - 1] = std::move(_ooo[j]);
+        --_ooo_count;
+        _ooo_bytes -= e.frame.size();
+        const seq32 end = e.seq + uint32_t(e.frame.size());
+        if (end <= _rcv_nxt) continue; // all of it arrived again meanwhile
+        e.frame.trim_front(uint32_t(_rcv_nxt - e.seq));
+        const uint32_t len = uint32_t(e.frame.size());
+        append_in_order(std::move(e.frame));
+        _rcv_nxt += len;
+    }
+}
+
+} // namespace tachyon
