@@ -29,6 +29,9 @@ struct buf {
     instant rx_time;           ///< when the frame was received (set by the stack or the device)
     buf_pool* pool = nullptr;  ///< who takes the buffer back when the last reference goes
     void* native = nullptr;    ///< the device's own handle (the `rte_mbuf*` on DPDK), or null
+    /// The device's own count of holders (DPDK: the mbuf's refcnt, above 1 while a NIC still
+    /// has the frame after tx_burst), or null where the device keeps no frame after tx_burst.
+    const uint16_t* device_refcnt = nullptr;
 };
 
 /// Where buffers go back to. One non-virtual call through a function pointer per release,
@@ -120,8 +123,12 @@ public:
         ++_b->refcnt;
         return packet{_b};
     }
-    /// True when another handle refers to the same bytes (they must then not be written).
-    bool shared() const { return _b->refcnt > 1; }
+    /// True when another handle, or a device still sending the frame, refers to the same bytes
+    /// (they must then not be written).
+    bool shared() const {
+        return _b->refcnt > 1 ||
+               (_b->device_refcnt != nullptr && __atomic_load_n(_b->device_refcnt, __ATOMIC_RELAXED) > 1);
+    }
 
     /// When the frame was received.
     instant rx_time() const { return _b->rx_time; }

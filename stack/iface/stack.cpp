@@ -42,15 +42,7 @@ stack::stack(const stack_config& config, device& dev)
       _arp(config.arp),
       _udp(config.udp_sockets, config.udp_queue, config.multicast.memberships_per_socket),
       _igmp(config.multicast, seed_from(_mac)),
-      _tcp_callbacks(config.tcp.max_connections),
-      _tcp_generation(config.tcp.max_connections),
-      _tcp_eof_pending(config.tcp.max_connections),
-      _tcp_listener(config.tcp.max_connections, -1),
-      _tcp_dirty_flag(config.tcp.max_connections),
-      _tcp_timers(config.tcp.max_connections),
-      _tcp_index(config.tcp.max_connections),
-      _listeners(config.tcp.max_listeners),
-      _listener_index(config.tcp.max_listeners),
+      _tcp(_config.tcp, _stats.tcp), // the TCBs keep a reference to the settings: the member, not the argument
       _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit, _stats.tcp),
       _isn(siphash_key::from_bytes(std::as_bytes(std::span(config.secret)))),
       _cookies(cookie_key(config.secret)),
@@ -58,15 +50,6 @@ stack::stack(const stack_config& config, device& dev)
       _icmp_tokens_milli(uint64_t(config.icmp_error_burst) * 1000),
       _rx(config.rx_burst),
       _tx(config.tx_queue) {
-    const size_t n = config.tcp.max_connections;
-    _tcbs.reserve(n);
-    _tcp_free.reserve(n);
-    _tcp_dirty.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-        _tcbs.push_back(std::make_unique<tcp_connection>(_config.tcp, _stats.tcp));
-        _tcp_timers[i].slot = uint32_t(i);
-        _tcp_free.push_back(uint32_t(n - 1 - i));
-    }
     // RFC 7739 §5.4: IPv4 IDs from a table of counters picked by a keyed hash of the
     // destination, each starting at a random value, so that no one can predict them or count
     // our traffic to others by watching the IDs sent to them.
@@ -125,8 +108,8 @@ void stack::run_timers(instant now) {
         _arp.on_timer(now, [&](ipv4_address ip) { send_arp_request(ip, mac_address::broadcast(), mac_address::zero()); });
     }
     _wheel.expire(now, [&](timer& t) {
-        const uint32_t slot = static_cast<tcp_timer&>(t).slot;
-        tcp_connection& c = *_tcbs[slot];
+        const uint32_t slot = static_cast<tcp_slot_timer&>(t).slot;
+        tcp_connection& c = *_tcp[slot].tcb;
         if (!c.in_use()) return;
         tcp_events ev = c.on_timer(now, _tcp_out);
         tcp_drain(c, now);

@@ -26,6 +26,7 @@
 #include "stack/net/isn.hpp"
 #include "stack/net/syn_cookie.hpp"
 #include "stack/net/tcp_connection.hpp"
+#include "stack/net/tcp_table.hpp"
 #include "stack/net/udp_table.hpp"
 #include "stack/core/timer_wheel.hpp"
 #include "stack/wire/arp.hpp"
@@ -46,27 +47,6 @@ struct echo_reply {
 
 /// Receives echo replies: a plain function and its context, no allocation, no virtual call.
 using echo_reply_handler = void (*)(void* context, const echo_reply& reply);
-
-/// A TCP connection's identity: its slot and the slot's generation (so a stale id never
-/// reaches a connection that reused the slot).
-using tcp_id = uint32_t;
-
-/// The application's callbacks for one TCP connection: plain functions and one context.
-struct tcp_callbacks {
-    void* context = nullptr; ///< passed to every callback
-    /// The connection reached ESTABLISHED (an active open; accepted ones start established).
-    void (*on_connected)(void* context, tcp_id id) = nullptr;
-    /// Bytes arrived: a view into the receive queue; return how many were consumed (the rest
-    /// is shown again, with what follows). An empty view means the peer finished sending (FIN).
-    size_t (*on_data)(void* context, tcp_id id, std::span<const std::byte> bytes) = nullptr;
-    /// Send space was freed.
-    void (*on_writable)(void* context, tcp_id id) = nullptr;
-    /// The connection ended; the id is invalid afterwards.
-    void (*on_closed)(void* context, tcp_id id, tcp_close_reason reason) = nullptr;
-};
-
-/// Receives connections a listener accepted: set their callbacks with `tcp_set_callbacks`.
-using tcp_accept_handler = void (*)(void* context, tcp_id id);
 
 /// Every counter of a stack, by layer.
 struct stack_stats {
@@ -266,14 +246,12 @@ private:
     void tcp_rearm(uint32_t slot);
     void tcp_deliver(uint32_t slot, instant now);
     void tcp_release(uint32_t slot);
-    void tcp_unhold_backlog(uint32_t slot);
     void tcp_mark_dirty(uint32_t slot);
     void tcp_flush_dirty(instant now);
     tcp_connection* tcp_find(tcp_id id);
-    result<uint32_t> tcp_allocate(const tcp_tuple& t);
-    static uint64_t tcp_key(ipv4_address remote, uint16_t remote_port, uint16_t local_port) {
-        return uint64_t(remote.value) << 32 | uint64_t(remote_port) << 16 | local_port;
-    }
+    /// The MSS we announce: the MTU less the IPv4 and TCP headers without options (RFC 9293
+    /// §3.7.1; RFC 6691: options are not counted).
+    uint16_t tcp_local_mss() const { return uint16_t(_caps.mtu - 40); }
     void send_igmp(const igmp_output& message);
     errc update_group(ipv4_address group, instant now);
     enum class membership : uint8_t { accepted, not_joined, source_filtered };
@@ -306,43 +284,11 @@ private:
     igmp_host _igmp;
     std::vector<mac_address> _multicast_macs; // the device filter as last set
     std::vector<ipv4_address> _group_sources; // scratch for update_group
-    /// A connection's wheel timer, which knows its slot.
-    struct tcp_timer : timer {
-        uint32_t slot = 0;
-    };
-    /// A listening port.
-    struct tcp_listener_slot {
-        bool in_use = false;
-        uint16_t port = 0;
-        size_t backlog = 0;
-        size_t half_open = 0;
-        tcp_accept_handler on_accept = nullptr;
-        void* context = nullptr;
-        instant cookies_until;  // ACKs are checked for SYN cookies until then (RFC 4987 §3.6)
-    };
-    struct key_hash {
-        uint64_t operator()(uint64_t k) const { return k; }
-    };
-    struct port_hash {
-        uint64_t operator()(uint16_t p) const { return p; }
-    };
-    std::vector<std::unique_ptr<tcp_connection>> _tcbs;  // every slot built at start
-    std::vector<tcp_callbacks> _tcp_callbacks;
-    std::vector<uint16_t> _tcp_generation;
-    std::vector<uint8_t> _tcp_eof_pending;  // the peer's FIN waits until the application consumed the data before it
-    std::vector<int32_t> _tcp_listener;  // the listener a half-open connection holds a backlog slot of, or -1
-    std::vector<uint8_t> _tcp_dirty_flag;
-    std::vector<uint32_t> _tcp_dirty;
-    std::vector<uint32_t> _tcp_free;
-    std::vector<tcp_timer> _tcp_timers;
-    index_table<uint64_t, key_hash> _tcp_index;
-    std::vector<tcp_listener_slot> _listeners;
-    index_table<uint16_t, port_hash> _listener_index;
+    tcp_table _tcp;
     tcp_emit_queue _tcp_out;
     isn_generator _isn;
     syn_cookies _cookies;
     timer_wheel _wheel;
-    uint16_t _next_tcp_port = 49152;
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
     instant _icmp_tokens_at;
     stack_stats _stats;

@@ -1,4 +1,4 @@
-/// TCP for the stack: demultiplexing by 4-tuple in one probe, listeners with bounded SYN
+/// TCP for the stack: demultiplexing through the tcp_table (stack/net), listeners with bounded SYN
 /// backlogs, RST for segments that find no connection (RFC 9293 §3.10.7.1), frames built for
 /// what the control blocks (stack/net/tcp_connection) want sent, their timers on the wheel,
 /// and the application's callbacks. The protocol itself is in tcp_connection.
@@ -13,88 +13,41 @@
 
 namespace tachyon {
 
-namespace {
-
-constexpr uint32_t slot_bits = 20;
-constexpr uint32_t slot_mask = (1u << slot_bits) - 1;
-
-tcp_id make_id(uint32_t slot, uint16_t generation) { return uint32_t(generation) << slot_bits | slot; }
-
-} // namespace
-
 tcp_connection* stack::tcp_find(tcp_id id) {
-    const uint32_t slot = id & slot_mask;
-    if (slot >= _tcbs.size() || _tcp_generation[slot] != uint16_t(id >> slot_bits) || !_tcbs[slot]->in_use())
-        return nullptr;
-    return _tcbs[slot].get();
+    const uint32_t slot = _tcp.find(id);
+    return slot == tcp_table::npos ? nullptr : _tcp[slot].tcb.get();
 }
 
 const tcp_connection* stack::tcp_state(tcp_id id) const {
     return const_cast<stack*>(this)->tcp_find(id);
 }
 
-result<uint32_t> stack::tcp_allocate(const tcp_tuple& t) {
-    if (_tcp_free.empty()) {
-        TACHYON_DROP(_stats.tcp.drop_table_full);
-        return make_error(errc::no_space, "all " + std::to_string(_tcbs.size()) + " TCP connections are in use");
-    }
-    const uint32_t slot = _tcp_free.back();
-    _tcp_free.pop_back();
-    (void)_tcp_index.insert(tcp_key(t.remote_address, t.remote_port, t.local_port), slot);
-    _tcp_callbacks[slot] = tcp_callbacks{};
-    _tcp_eof_pending[slot] = 0;
-    return slot;
-}
-
 void stack::tcp_release(uint32_t slot) {
-    tcp_connection& c = *_tcbs[slot];
-    const tcp_tuple& t = c.tuple();
-    // A half-open connection that never reached ESTABLISHED (reset, timed out, aborted) gives
-    // its listener's backlog slot back here, whatever ended it.
-    tcp_unhold_backlog(slot);
-    _tcp_index.erase(tcp_key(t.remote_address, t.remote_port, t.local_port));
-    _wheel.cancel(_tcp_timers[slot]);
-    ++_tcp_generation[slot];
-    _tcp_callbacks[slot] = tcp_callbacks{};
-    _tcp_free.push_back(slot);
-}
-
-void stack::tcp_unhold_backlog(uint32_t slot) {
-    const int32_t l = _tcp_listener[slot];
-    if (l < 0) return;
-    _tcp_listener[slot] = -1;
-    tcp_listener_slot& lst = _listeners[size_t(l)];
-    if (lst.half_open > 0) --lst.half_open;
+    _wheel.cancel(_tcp[slot].timer);
+    _tcp.release(slot);
 }
 
 void stack::tcp_rearm(uint32_t slot) {
-    const instant d = _tcbs[slot]->next_deadline();
+    const instant d = _tcp[slot].tcb->next_deadline();
     // No deadline: the timer is left where it is rather than cancelled. Request/response
     // traffic clears and sets the retransmission timer on every message; leaving it armed
     // makes the next arming a store (the wheel re-files lazily), and a timer that fires with
     // nothing due costs one look at the connection, once.
-    if (d != instant::never()) _wheel.arm(_tcp_timers[slot], d);
+    if (d != instant::never()) _wheel.arm(_tcp[slot].timer, d);
 }
 
-void stack::tcp_mark_dirty(uint32_t slot) {
-    if (_tcp_dirty_flag[slot]) return;
-    _tcp_dirty_flag[slot] = 1;
-    _tcp_dirty.push_back(slot);
-}
+void stack::tcp_mark_dirty(uint32_t slot) { (void)_tcp.mark_dirty(slot); }
 
 void stack::tcp_flush_dirty(instant now) {
     // The end of an iteration: what the callbacks queued leaves now, and ACKs not carried by
     // a response go out on their own, so that a request and its answer cost two frames.
-    for (size_t i = 0; i < _tcp_dirty.size(); ++i) {
-        const uint32_t slot = _tcp_dirty[i];
-        _tcp_dirty_flag[slot] = 0;
-        tcp_connection& c = *_tcbs[slot];
-        if (!c.in_use()) continue;
+    _tcp.drain_dirty([&](uint32_t slot) {
+        tcp_connection& c = *_tcp[slot].tcb;
+        if (!c.in_use()) return;
         c.output(now, _tcp_out);
         tcp_drain(c, now);
         tcp_rearm(slot);
-    }
-    _tcp_dirty.clear();
+    });
 }
 
 void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
@@ -116,9 +69,9 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     ++_stats.tcp.rx_segments;
     frame.trim_front(seg.header_len);
     const uint32_t payload_len = uint32_t(frame.size());
-    uint32_t slot = _tcp_index.find(tcp_key(ip.src, seg.src_port, seg.dst_port));
-    if (slot != decltype(_tcp_index)::npos) [[likely]] {
-        tcp_connection& c = *_tcbs[slot];
+    uint32_t slot = _tcp.find(ip.src, seg.src_port, seg.dst_port);
+    if (slot != tcp_table::npos) [[likely]] {
+        tcp_connection& c = *_tcp[slot].tcb;
         // RFC 6191: a new SYN for a connection in TIME-WAIT, beyond what the old one used, may
         // take the 4-tuple over (frequent reconnects from the same port).
         if (c.state() == tcp_state::time_wait && seg.has(wire::tcp_flags::syn) && !seg.has(wire::tcp_flags::ack) &&
@@ -126,7 +79,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
             ++_stats.tcp.time_wait_reused;
             (void)c.fail(tcp_close_reason::normal);
             tcp_release(slot);
-            slot = decltype(_tcp_index)::npos;
+            slot = tcp_table::npos;
         } else {
             tcp_events ev = c.on_segment(seg, std::move(frame), now, _tcp_out);
             tcp_drain(c, now);
@@ -135,8 +88,8 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         }
     }
     // No connection: a listener's, or CLOSED (RFC 9293 §3.10.7.1).
-    const uint32_t l = _listener_index.find(seg.dst_port);
-    if (l != decltype(_listener_index)::npos) {
+    const uint32_t l = _tcp.find_listener(seg.dst_port);
+    if (l != tcp_table::npos) {
         tcp_listen_input(l, seg, std::move(frame), ip, now);
         return;
     }
@@ -155,7 +108,7 @@ void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& pay
     // Second: an ACK is for no connection of ours, unless it carries a SYN cookie of ours
     // (RFC 4987 §3.6): then it opens one. Otherwise <SEQ=SEG.ACK><CTL=RST>.
     if (seg.has(tf::ack)) {
-        if (!seg.has(tf::syn) && now < _listeners[l].cookies_until && tcp_accept_cookie(l, seg, std::move(payload), ip, now))
+        if (!seg.has(tf::syn) && now < _tcp.listener(l).cookies_until && tcp_accept_cookie(l, seg, std::move(payload), ip, now))
             return;
         TACHYON_DROP(_stats.tcp.drop_no_connection);
         tcp_reply_reset(seg, ip, payload ? uint32_t(payload.size()) : 0, now);
@@ -167,7 +120,7 @@ void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& pay
         TACHYON_DROP(_stats.tcp.drop_listen_bad_flags);
         return;
     }
-    tcp_listener_slot& lst = _listeners[l];
+    const tcp_listen_slot& lst = _tcp.listener(l);
     if (lst.half_open >= lst.backlog) {
         if (_config.tcp.syn_cookies) {
             // A flood or a burst: answer without keeping state (RFC 4987 §3.6).
@@ -178,15 +131,13 @@ void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& pay
         return;
     }
     const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
-    auto got = tcp_allocate(t);
+    auto got = _tcp.allocate(t);
     if (!got) return;
     const uint32_t slot = *got;
-    tcp_connection& c = *_tcbs[slot];
-    const uint16_t mss = uint16_t(_caps.mtu - 40);
-    c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), mss, now,
-                   _tcp_out);
-    _tcp_listener[slot] = int32_t(l);
-    ++lst.half_open;
+    tcp_connection& c = *_tcp[slot].tcb;
+    c.open_passive(t, seg, _isn.isn(now, t.local_address, t.local_port, t.remote_address, t.remote_port), tcp_local_mss(),
+                   now, _tcp_out);
+    _tcp.hold_backlog(slot, l);
     tcp_drain(c, now);
     tcp_rearm(slot);
 }
@@ -201,7 +152,7 @@ void stack::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::i
     sa.flags = wire::tcp_flags::syn | wire::tcp_flags::ack;
     sa.window = uint16_t(std::min<size_t>(_config.tcp.receive_buffer, 65535)); // RFC 7323 §2.2: unscaled
     sa.options.has_mss = true;
-    sa.options.mss = uint16_t(_caps.mtu - 40);
+    sa.options.mss = tcp_local_mss();
     // Window scaling and SACK are remembered in the TSval's low bits: offered only with
     // timestamps, as in Linux; without them the connection runs with neither.
     if (_config.tcp.timestamps && syn.options.has_timestamps) {
@@ -216,7 +167,7 @@ void stack::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::i
             sa.options.window_scale = _config.tcp.window_scale;
         }
     }
-    _listeners[l].cookies_until = now + syn_cookies::tick * 2;
+    _tcp.listener(l).cookies_until = now + syn_cookies::tick * 2;
     ++_stats.tcp.syncookies_sent;
     tcp_send_stateless(sa, ip.src, now);
 }
@@ -230,10 +181,10 @@ bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& pa
         return false;
     }
     ++_stats.tcp.syncookies_recv;
-    auto got = tcp_allocate(t);
+    auto got = _tcp.allocate(t);
     if (!got) return true; // counted; the peer retransmits, and the cookie stays good a while
     const uint32_t slot = *got;
-    tcp_connection& c = *_tcbs[slot];
+    tcp_connection& c = *_tcp[slot].tcb;
     // The peer's SYN as the cookie and the TSecr remember it; its ACK then completes the
     // handshake through the ordinary SYN-RECEIVED path.
     wire::tcp_repr syn;
@@ -243,9 +194,8 @@ bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& pa
     syn.flags = wire::tcp_flags::syn;
     syn.window = seg.window;
     syn.options = syn_cookies::decode(*mss, seg.options);
-    c.open_passive(t, syn, seg.ack - 1, uint16_t(_caps.mtu - 40), now, _tcp_out, /*from_cookie=*/true);
-    _tcp_listener[slot] = int32_t(l);
-    ++_listeners[l].half_open; // given back at once when the ACK completes it
+    c.open_passive(t, syn, seg.ack - 1, tcp_local_mss(), now, _tcp_out, /*from_cookie=*/true);
+    _tcp.hold_backlog(slot, l); // given back at once when the ACK completes it
     tcp_events ev = c.on_segment(seg, std::move(payload), now, _tcp_out);
     tcp_drain(c, now);
     tcp_after(slot, ev, now);
@@ -268,14 +218,14 @@ void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted
     const uint16_t local_port = wire::load_be16(th);
     const uint16_t remote_port = wire::load_be16(th + 2);
     const wire::seq32 seq{wire::load_be32(th + 4)};
-    const uint32_t slot = _tcp_index.find(tcp_key(ip.dst, remote_port, local_port));
+    const uint32_t slot = _tcp.find(ip.dst, remote_port, local_port);
     const bool hard = code == wire::icmp_unreachable_code::protocol || code == wire::icmp_unreachable_code::port;
-    if (slot == decltype(_tcp_index)::npos || !hard || _tcbs[slot]->state() != tcp_state::syn_sent ||
-        seq != _tcbs[slot]->iss()) {
+    if (slot == tcp_table::npos || !hard || _tcp[slot].tcb->state() != tcp_state::syn_sent ||
+        seq != _tcp[slot].tcb->iss()) {
         ++_stats.tcp.icmp_ignored;
         return;
     }
-    tcp_connection& c = *_tcbs[slot];
+    tcp_connection& c = *_tcp[slot].tcb;
     const tcp_events ev = c.fail(tcp_close_reason::unreachable);
     tcp_after(slot, ev, now);
 }
@@ -357,20 +307,20 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
 
 void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     tx_batch batch(*this, now);
-    tcp_connection& c = *_tcbs[slot];
-    const tcp_id id = make_id(slot, _tcp_generation[slot]);
+    tcp_connection& c = *_tcp[slot].tcb;
+    const tcp_id id = _tcp.id_of(slot);
     // Every callback may close, abort or send, and an abort releases the slot (which a connect
     // in the same callback may take again): after each one, carry on only while `id` still
     // names this connection. The one that ended it did the releasing.
-    const auto alive = [&] { return _tcp_generation[slot] == uint16_t(id >> slot_bits) && c.in_use(); };
+    const auto alive = [&] { return _tcp.current(id) && c.in_use(); };
     if (ev.connected) {
-        const int32_t l = _tcp_listener[slot];
-        tcp_unhold_backlog(slot);
+        const int32_t l = _tcp[slot].listener;
+        _tcp.unhold_backlog(slot);
         if (l >= 0) {
-            tcp_listener_slot& lst = _listeners[size_t(l)];
+            const tcp_listen_slot& lst = _tcp.listener(uint32_t(l));
             if (lst.in_use && lst.on_accept != nullptr) lst.on_accept(lst.context, id);
         } else {
-            const tcp_callbacks& cb = _tcp_callbacks[slot];
+            const tcp_callbacks& cb = _tcp[slot].callbacks;
             if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
         }
     }
@@ -378,19 +328,19 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     if (ev.eof && alive()) {
         // The end of the stream is told after its last byte: while the application leaves
         // bytes unconsumed (backpressure), it waits for tcp_deliver to empty the queue.
-        _tcp_eof_pending[slot] = 1;
+        _tcp[slot].eof_pending = true;
         if (c.received_bytes() == 0) tcp_deliver(slot, now);
     }
     if (ev.writable && alive()) {
-        const tcp_callbacks& cb = _tcp_callbacks[slot];
+        const tcp_callbacks& cb = _tcp[slot].callbacks;
         if (cb.on_writable != nullptr) cb.on_writable(cb.context, id);
     }
-    if (_tcp_generation[slot] != uint16_t(id >> slot_bits)) return; // released inside a callback
+    if (!_tcp.current(id)) return; // released inside a callback
     if (ev.closed) {
-        const tcp_callbacks cb = _tcp_callbacks[slot];
-        _tcp_callbacks[slot] = tcp_callbacks{};
+        const tcp_callbacks cb = _tcp[slot].callbacks;
+        _tcp[slot].callbacks = tcp_callbacks{};
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, ev.reason);
-        if (_tcp_generation[slot] != uint16_t(id >> slot_bits)) return;
+        if (!_tcp.current(id)) return;
     }
     if (!c.in_use()) {
         tcp_release(slot);
@@ -403,84 +353,61 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
 }
 
 void stack::tcp_deliver(uint32_t slot, instant now) {
-    tcp_connection& c = *_tcbs[slot];
-    const uint16_t generation = _tcp_generation[slot];
-    const tcp_id id = make_id(slot, generation);
+    tcp_connection& c = *_tcp[slot].tcb;
+    const tcp_id id = _tcp.id_of(slot);
     for (;;) {
-        const tcp_callbacks& cb = _tcp_callbacks[slot];
+        const tcp_callbacks& cb = _tcp[slot].callbacks;
         if (cb.on_data == nullptr || !c.in_use()) return;
         std::span<const std::byte> bytes = c.readable();
         if (bytes.empty()) {
-            if (_tcp_eof_pending[slot] != 0) {
-                _tcp_eof_pending[slot] = 0;
+            if (_tcp[slot].eof_pending) {
+                _tcp[slot].eof_pending = false;
                 (void)cb.on_data(cb.context, id, {}); // the end of the stream (FIN)
             }
             return;
         }
         const size_t n = cb.on_data(cb.context, id, bytes);
         // The handler may have ended the connection (and a new one may hold the slot).
-        if (n == 0 || _tcp_generation[slot] != generation || !c.in_use()) return;
+        if (n == 0 || !_tcp.current(id) || !c.in_use()) return;
         c.consume(std::min(n, bytes.size()), now, _tcp_out);
     }
 }
 
 result<uint16_t> stack::tcp_listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context) {
-    if (port == 0 || backlog == 0 || on_accept == nullptr)
-        return make_error(errc::invalid_argument, "listen needs a port, a backlog and an accept handler");
-    if (_listener_index.find(port) != decltype(_listener_index)::npos)
-        return make_error(errc::in_use, "TCP port " + std::to_string(port) + " is already listening");
-    auto it = std::find_if(_listeners.begin(), _listeners.end(), [](const tcp_listener_slot& l) { return !l.in_use; });
-    if (it == _listeners.end())
-        return make_error(errc::no_space, "all " + std::to_string(_listeners.size()) + " TCP listeners are in use");
-    *it = tcp_listener_slot{true, port, std::min(backlog, _config.tcp.syn_backlog), 0, on_accept, context, instant{}};
-    (void)_listener_index.insert(port, uint32_t(it - _listeners.begin()));
+    auto l = _tcp.listen(port, backlog, on_accept, context);
+    if (!l) return l.err();
     return port;
 }
 
-void stack::tcp_unlisten(uint16_t port) {
-    const uint32_t l = _listener_index.find(port);
-    if (l == decltype(_listener_index)::npos) return;
-    _listener_index.erase(port);
-    _listeners[l].in_use = false;
-    _listeners[l].on_accept = nullptr;
-}
+void stack::tcp_unlisten(uint16_t port) { _tcp.unlisten(port); }
 
 result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
                                   instant now) {
     if (port == 0 || dst.is_any() || dst.is_multicast() || dst.is_broadcast())
         return make_error(errc::invalid_argument, "connect needs a unicast address and a port");
-    // RFC 6335 §6 ephemeral ports, skipping 4-tuples still in use, TIME-WAIT included: an
-    // active open never reuses a tuple whose old segments may still be in flight.
-    uint16_t local = 0;
-    for (uint32_t tries = 0; tries < 16384 && local == 0; ++tries) {
-        const uint16_t candidate = _next_tcp_port;
-        _next_tcp_port = _next_tcp_port == 65535 ? 49152 : uint16_t(_next_tcp_port + 1);
-        if (_tcp_index.find(tcp_key(dst, port, candidate)) == decltype(_tcp_index)::npos &&
-            _listener_index.find(candidate) == decltype(_listener_index)::npos)
-            local = candidate;
-    }
+    // An active open never reuses a tuple whose old segments may still be in flight.
+    const uint16_t local = _tcp.ephemeral_port(dst, port);
     if (local == 0) return make_error(errc::no_space, "no ephemeral port free for " + dst.to_string());
     tcp_tuple t{_config.address.address, local, dst, port};
-    auto got = tcp_allocate(t);
+    auto got = _tcp.allocate(t);
     if (!got) return got.err();
     const uint32_t slot = *got;
-    _tcp_callbacks[slot] = callbacks;
-    tcp_connection& c = *_tcbs[slot];
-    const uint16_t mss = uint16_t(_caps.mtu - 40);
-    c.open_active(t, _isn.isn(now, t.local_address, local, dst, port), mss, now, timeout, _tcp_out);
+    _tcp[slot].callbacks = callbacks;
+    tcp_connection& c = *_tcp[slot].tcb;
+    c.open_active(t, _isn.isn(now, t.local_address, local, dst, port), tcp_local_mss(), now, timeout, _tcp_out);
     tcp_drain(c, now);
     tcp_rearm(slot);
-    return make_id(slot, _tcp_generation[slot]);
+    return _tcp.id_of(slot);
 }
 
 errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
-    const uint32_t slot = id & slot_mask;
-    _tcp_callbacks[slot] = callbacks;
+    const uint32_t slot = tcp_table::slot_of(id);
+    _tcp[slot].callbacks = callbacks;
     // Data that arrived before (with the handshake, or while nobody read) goes to the reader
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
-    if ((c->received_bytes() > 0 || _tcp_eof_pending[slot] != 0) && callbacks.on_data != nullptr) {
+    if ((c->received_bytes() > 0 || _tcp[slot].eof_pending) && callbacks.on_data != nullptr) {
         tx_batch batch(*this, _now); // the window update leaves when this ends
         tcp_deliver(slot, _now);
         if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
@@ -498,7 +425,7 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) [[unlikely]]
         return 0;
-    const uint32_t slot = id & slot_mask;
+    const uint32_t slot = tcp_table::slot_of(id);
     size_t todo = std::min(data.size(), c->send_space());
     size_t done = 0;
     while (done < todo) {
@@ -535,10 +462,10 @@ errc stack::tcp_shutdown(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->close(now, _tcp_out);
-    const uint32_t slot = id & slot_mask;
+    const uint32_t slot = tcp_table::slot_of(id);
     if (!c->in_use()) {
         // Closed before the handshake finished: nothing to tell the peer.
-        const tcp_callbacks cb = _tcp_callbacks[slot];
+        const tcp_callbacks cb = _tcp[slot].callbacks;
         tcp_release(slot);
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, tcp_close_reason::normal);
         return errc::ok;
@@ -551,10 +478,10 @@ errc stack::tcp_shutdown(tcp_id id, instant now) {
 errc stack::tcp_abort(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
-    const uint32_t slot = id & slot_mask;
+    const uint32_t slot = tcp_table::slot_of(id);
     tx_batch batch(*this, now);
     tcp_events ev = c->abort(_tcp_out);
-    if (!ev.closed && _tcp_callbacks[slot].on_closed != nullptr) {
+    if (!ev.closed && _tcp[slot].callbacks.on_closed != nullptr) {
         // The connection's end was decided (TIME-WAIT) but not told yet: the abort from a
         // callback before that delivery is what the application hears, once.
         ev.closed = true;
@@ -576,7 +503,7 @@ errc stack::tcp_set_keepalive(tcp_id id, bool on, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->set_keepalive(on, now);
-    tcp_rearm(id & slot_mask);
+    tcp_rearm(tcp_table::slot_of(id));
     return errc::ok;
 }
 

@@ -98,14 +98,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(tap_only)
 
 
+def app_bin(pytestconfig, name):
+    """The program `name` (tachyon-echo, tachyon-nc, ...) in --bin-dir, default build/release/apps;
+    fails the test, saying how to build it, when it is missing."""
+    d = pytestconfig.getoption("--bin-dir")
+    exe = (Path(d) if d else HERE.parents[1] / "build" / "release" / "apps") / name
+    if not exe.is_file():
+        pytest.fail(f"{exe} is missing: build it first (tools/build release, or cmake --build --preset "
+                    f"release --target {name})")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def echo_bin(pytestconfig):
-    d = pytestconfig.getoption("--bin-dir")
-    path = Path(d) if d else HERE.parents[1] / "build" / "release" / "apps"
-    exe = path / "tachyon-echo"
-    if not exe.is_file():
-        pytest.fail(f"{exe} is missing: build first (tools/build release)")
-    return exe
+    return app_bin(pytestconfig, "tachyon-echo")
+
+
+def run_json_tool(ns, script, cmd, *args, timeout=120):
+    """Runs the kernel-side tool `cmd` of the helper `script` inside `ns`; returns the JSON result it
+    prints last."""
+    r = ns.run([PYTHON, script, cmd, *args], timeout=timeout)
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    assert lines, f"{cmd} printed no result:\n{r.stdout}\n{r.stderr}"
+    return json.loads(lines[-1])
+
+
+def assert_kernel_ping_ok(r, count):
+    """The kernel's ping got every reply, none duplicated, every payload byte as sent (ping
+    compares each reply's payload with what it sent and prints "wrong data byte" otherwise)."""
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert f"{count} packets transmitted, {count} received" in out, out
+    assert " 0% packet loss" in out, out
+    assert "wrong data byte" not in out, out
+    assert "DUP!" not in out, out
 
 
 def unique(prefix):

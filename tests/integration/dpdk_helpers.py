@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Echo, fresh_netns, unique
+from conftest import Echo, app_bin, assert_kernel_ping_ok, fresh_netns, unique  # noqa: F401 (re-exported)
 
 EAL_BASE = "--no-huge -m 256 --no-pci --no-telemetry"
 
@@ -63,11 +63,8 @@ def require_dpdk(echo_bin):
 
 
 @pytest.fixture(scope="session")
-def ping_bin(echo_bin):
-    exe = Path(echo_bin).parent / "tachyon-ping"
-    if not exe.is_file():
-        pytest.fail(f"{exe} is missing: build it (cmake --build --preset release --target tachyon-ping)")
-    return exe
+def ping_bin(pytestconfig):
+    return app_bin(pytestconfig, "tachyon-ping")
 
 
 def eal_args(vdev, core=0):
@@ -137,16 +134,6 @@ def netns2():
     Named like conftest's, so a run killed outright is cleaned up by the next one."""
     with fresh_netns() as ns:
         yield ns
-
-
-def assert_kernel_ping_ok(r, count):
-    """The kernel's ping got every reply, none duplicated, every payload byte as sent."""
-    out = r.stdout + r.stderr
-    assert r.returncode == 0, out
-    assert f"{count} packets transmitted, {count} received" in out, out
-    assert " 0% packet loss" in out, out
-    assert "wrong data byte" not in out, out
-    assert "DUP!" not in out, out
 
 
 __all__ = ["DpdkEcho", "assert_kernel_ping_ok", "dpdk_missing", "eal_args", "net_tap_args", "netns2",

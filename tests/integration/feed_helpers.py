@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PREFIX, STACK_IP, Echo
+from conftest import PREFIX, STACK_IP, Echo, app_bin
 from dpdk_helpers import remove_eal_runtime
 
 HERE = Path(__file__).resolve().parent
@@ -25,12 +25,9 @@ RECOVERY_PORT = 31000
 
 
 @pytest.fixture(scope="session")
-def feed_bin(echo_bin):
-    """tachyon-feed, next to conftest's tachyon-echo (--bin-dir)."""
-    exe = echo_bin.parent / "tachyon-feed"
-    if not exe.is_file():
-        pytest.fail(f"{exe} is missing: build it first (cmake --build ... --target tachyon-feed)")
-    return exe
+def feed_bin(pytestconfig):
+    """tachyon-feed, next to tachyon-echo (--bin-dir)."""
+    return app_bin(pytestconfig, "tachyon-feed")
 
 
 class Feed(Echo):

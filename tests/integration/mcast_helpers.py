@@ -477,27 +477,19 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402
 
-from conftest import Echo, fresh_netns, unique  # noqa: E402
+from conftest import Echo, app_bin, fresh_netns, run_json_tool, unique  # noqa: E402
 from dpdk_helpers import DpdkEcho, dpdk_missing, net_tap_args, remove_eal_runtime  # noqa: E402
 from xdp_helpers import XDP_BACKENDS, XDP_LAB_BACKENDS, XdpEcho, make_veth, xdp_args, xdp_attach, xdp_missing  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def mcast_bin(pytestconfig):
-    d = pytestconfig.getoption("--bin-dir")
-    path = Path(d) if d else HERE.parents[1] / "build" / "release" / "apps"
-    exe = path / "tachyon-mcast"
-    if not exe.is_file():
-        pytest.fail(f"{exe} is missing: build it first (cmake --build ... --target tachyon-mcast)")
-    return exe
+    return app_bin(pytestconfig, "tachyon-mcast")
 
 
 def run_kernel(ns, cmd, *args, timeout=120):
     """Runs one of this file's kernel tools inside `ns`; returns its JSON result."""
-    r = ns.run([PYTHON, SELF, cmd, *args], timeout=timeout)
-    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
-    assert lines, f"{cmd} printed no result:\n{r.stdout}\n{r.stderr}"
-    return json.loads(lines[-1])
+    return run_json_tool(ns, SELF, cmd, *args, timeout=timeout)
 
 
 class KernelTool:

@@ -564,25 +564,19 @@ import signal  # noqa: E402
 
 import pytest  # noqa: E402
 
-from conftest import Echo, unique  # noqa: E402
+from conftest import Echo, app_bin, run_json_tool, unique  # noqa: E402
 from dpdk_helpers import eal_args  # noqa: E402
 from xdp_helpers import XDP_BACKENDS, make_veth, xdp_args, xdp_attach  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def nc_bin(echo_bin):
-    exe = Path(echo_bin).parent / "tachyon-nc"
-    if not exe.is_file():
-        pytest.fail(f"{exe} is missing: build it (cmake --build --preset release --target tachyon-nc)")
-    return exe
+def nc_bin(pytestconfig):
+    return app_bin(pytestconfig, "tachyon-nc")
 
 
 def run_kernel(ns, cmd, *args, timeout=150):
     """Runs one of this file's kernel tools inside `ns`; returns its JSON result."""
-    r = ns.run([PYTHON, SELF, cmd, *args], timeout=timeout)
-    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
-    assert lines, f"{cmd} printed no result:\n{r.stdout}\n{r.stderr}"
-    return json.loads(lines[-1])
+    return run_json_tool(ns, SELF, cmd, *args, timeout=timeout)
 
 
 class KernelTool:

@@ -379,6 +379,7 @@ inline void dpdk_device::fill_descriptor(rte_mbuf* m) {
     b->refcnt = 1;
     b->pool = &mbuf_owner();
     b->native = m;
+    b->device_refcnt = &m->refcnt; // the NIC's hold after tx_burst shows in `packet::shared`
 }
 
 /// True when the frame is IPv4 with a whole UDP (8 bytes) or TCP (20 bytes) header inside its

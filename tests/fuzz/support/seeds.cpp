@@ -177,6 +177,14 @@ void wire_seeds() {
     write("seq", "zero", bytes(16, 0));
     write("seq", "half", {0, 0, 0, 0, 0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x10, 1});
     write("seq", "wrap", {0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0x10, 0, 0, 0, 0x20, 0x40, 0, 0, 3});
+    // syn_cookie: key, tuple, ISN, MSS, times (made, later), a forged check, offered options.
+    bytes cookie(16, 0x5a);
+    const bytes rest = {198, 18, 0, 2, 0x13, 0x88, 198, 18, 0, 1, 0xc3, 0x50, 0xff, 0xff, 0xff, 0xf0, 0x05, 0xb4,
+                        0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x3b, 0x9a, 0, 0};
+    cookie.insert(cookie.end(), rest.begin(), rest.end());
+    write("syn_cookie", "fresh-1460", cookie);
+    cookie[16 + 26] = 0x10; // checked some 8 minutes later: refused
+    write("syn_cookie", "stale", cookie);
 }
 
 void frames_seeds() {

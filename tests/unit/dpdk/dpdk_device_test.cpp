@@ -320,6 +320,25 @@ TEST_F(dpdk_test, shared_frame_our_release_first_then_the_receiver) {
     expect_pool_full(*dev);
 }
 
+// A frame the driver still holds after tx_burst must count as shared, or TCP rewrites its
+// headers in place for a retransmission while the NIC may still be reading them.
+TEST_F(dpdk_test, a_frame_the_driver_still_holds_counts_as_shared) {
+    auto dev = open(probe(unique("net_ring")));
+    ASSERT_TRUE(dev);
+    auto out = frames(*dev, 3, 1);
+    packet kept = out[0].share();
+    EXPECT_TRUE(kept.shared());
+    ASSERT_EQ(dev->tx_burst(out), 1u);
+    EXPECT_EQ(kept.descriptor()->refcnt, 1u) << "the only stack handle left";
+    EXPECT_TRUE(kept.shared()) << "the ring (the NIC) still holds the frame";
+    auto in = receive(*dev, 1); // the ring lets go (the frame comes back as a copy)
+    ASSERT_EQ(in.size(), 1u);
+    in.clear();
+    EXPECT_FALSE(kept.shared()) << "nobody else holds it now: writable again";
+    kept.reset();
+    expect_pool_full(*dev);
+}
+
 TEST_F(dpdk_test, frame_still_held_when_it_comes_back_is_received_as_a_copy) {
     // In one process a frame can come back while the sender still holds it (a retransmission
     // queue over a loopback ring): its private area still holds the sender's descriptor.
