@@ -12,10 +12,10 @@ namespace tachyon::bench {
 
 /// UDP echo: every datagram back to its sender, copied into a new frame.
 struct udp_echo_server {
-    stack* net = nullptr;  ///< the server's stack
-    udp_id id = 0;         ///< the bound socket
-    uint64_t echoed = 0;   ///< datagrams sent back
-    uint64_t errors = 0;   ///< datagrams that could not be sent back
+    stack* net = nullptr; ///< the server's stack
+    udp_id id = 0;        ///< the bound socket
+    uint64_t echoed = 0;  ///< datagrams sent back
+    uint64_t errors = 0;  ///< datagrams that could not be sent back
     /// The socket's receive callback (`self` is the udp_echo_server).
     static void on_datagram(void* self, const datagram& d) {
         auto* e = static_cast<udp_echo_server*>(self);
@@ -25,7 +25,8 @@ struct udp_echo_server {
             return;
         }
         std::memcpy(frame.data(), d.payload.data(), d.payload.size());
-        if (e->net->udp_send_frame(e->id, std::move(frame), d.src, d.src_port, d.rx_time) != errc::ok) ++e->errors;
+        if (e->net->udp_send_frame(e->id, std::move(frame), d.src, d.src_port, d.rx_time) != errc::ok)
+            ++e->errors;
         ++e->echoed;
     }
 };
@@ -33,10 +34,10 @@ struct udp_echo_server {
 /// TCP echo: every byte back from the on_data callback with tcp_send (the response leaves with
 /// the iteration's flush, carrying the ACK: one frame each way).
 struct tcp_echo_server {
-    stack* net = nullptr;      ///< the server's stack
-    uint64_t bytes = 0;        ///< echoed
-    uint64_t short_sends = 0;  ///< tcp_send took less than offered (send space ran out)
-    uint64_t accepted = 0;     ///< connections accepted
+    stack* net = nullptr;     ///< the server's stack
+    uint64_t bytes = 0;       ///< echoed
+    uint64_t short_sends = 0; ///< tcp_send took less than offered (send space ran out)
+    uint64_t accepted = 0;    ///< connections accepted
     /// A connection's callbacks, with this as their context.
     tcp_callbacks callbacks() {
         tcp_callbacks cb;

@@ -20,24 +20,24 @@ namespace tachyon::bench {
 
 /// The flags of one run (`tachyon-bench MODE --help` lists them).
 struct bench_options {
-    std::string mode;                         ///< the first argument
-    std::string role = "client";              ///< --role: raw-pingpong, tcp-stream
-    std::string proto = "udp";                ///< --proto: mem-pingpong
-    uint64_t count = 100000;                  ///< --count: measured messages
-    uint64_t warmup = 10000;                  ///< --warmup: messages before the measurement
-    uint32_t size = 64;                       ///< --size: UDP (or ICMP echo data) payload bytes
-    double rate = 0;                          ///< --rate: open loop, messages per second (0: closed loop)
-    double seconds = 2;                       ///< --seconds: rx modes' measured window; servers' longest run
-    double warmup_seconds = 0.3;              ///< --warmup-seconds: rx modes' time before the window opens
-    ipv4_address dst{198, 18, 0, 2};          ///< --dst: the peer
-    ipv4_address src{198, 18, 0, 1};          ///< --src: the sender (blast, mem-pingpong)
-    uint16_t port = 7000;                     ///< --port: the server's / receiver's port
-    std::optional<ipv4_address> group;        ///< --group: blast / udp-rx to a multicast group
+    std::string mode;                  ///< the first argument
+    std::string role = "client";       ///< --role: raw-pingpong, tcp-stream
+    std::string proto = "udp";         ///< --proto: mem-pingpong
+    uint64_t count = 100000;           ///< --count: measured messages
+    uint64_t warmup = 10000;           ///< --warmup: messages before the measurement
+    uint32_t size = 64;                ///< --size: UDP (or ICMP echo data) payload bytes
+    double rate = 0;                   ///< --rate: open loop, messages per second (0: closed loop)
+    double seconds = 2;                ///< --seconds: rx modes' measured window; servers' longest run
+    double warmup_seconds = 0.3;       ///< --warmup-seconds: rx modes' time before the window opens
+    ipv4_address dst{198, 18, 0, 2};   ///< --dst: the peer
+    ipv4_address src{198, 18, 0, 1};   ///< --src: the sender (blast, mem-pingpong)
+    uint16_t port = 7000;              ///< --port: the server's / receiver's port
+    std::optional<ipv4_address> group; ///< --group: blast / udp-rx to a multicast group
     mac_address peer_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}}; ///< --peer-mac: raw modes
-    std::string cdf_path;                     ///< --cdf: where the latency CDF goes
-    std::string collect = "none";             ///< --collect: mem-pingpong, server | client | both | none
-    bool delayed_ack = false;                 ///< --delayed-ack: TCP client (the next request carries the ACK)
-    backend_options backend;                  ///< the shared backend flags
+    std::string cdf_path;                                       ///< --cdf: where the latency CDF goes
+    std::string collect = "none"; ///< --collect: mem-pingpong, server | client | both | none
+    bool delayed_ack = false;     ///< --delayed-ack: TCP client (the next request carries the ACK)
+    backend_options backend;      ///< the shared backend flags
 };
 
 /// The monotonic clock, in nanoseconds.

@@ -59,7 +59,9 @@ int pingpong_tcp(const bench_options& o) {
     return stack_client(tcp, proto::tcp);
 }
 /// tcp-stream: the sink or the sender.
-int tcp_stream(const bench_options& o) { return o.role == "server" ? tcp_stream_server(o) : tcp_stream_client(o); }
+int tcp_stream(const bench_options& o) {
+    return o.role == "server" ? tcp_stream_server(o) : tcp_stream_client(o);
+}
 
 #ifdef TACHYON_HAVE_DPDK
 /// raw-pingpong: the bouncer or the timer.
@@ -92,7 +94,8 @@ int usage_error(const std::string& what) {
     std::string names;
     for (const mode& m : modes) names += std::string(names.empty() ? "" : ", ") + m.name;
     std::fprintf(stderr, "tachyon-bench: %s\n", what.c_str());
-    std::fprintf(stderr, "usage: tachyon-bench MODE [flags]; MODE one of %s (MODE --help for flags)\n", names.c_str());
+    std::fprintf(stderr, "usage: tachyon-bench MODE [flags]; MODE one of %s (MODE --help for flags)\n",
+                 names.c_str());
     return 2;
 }
 
@@ -109,12 +112,14 @@ int main(int argc, char** argv) {
     if (m == nullptr) return usage_error("unknown mode " + o.mode);
     if (!o.backend.have_ip) {
         // The stack modes need an address; default to the role's usual one.
-        const bool serverish = m->address == side::server || (m->address == side::by_role && o.role == "server");
+        const bool serverish =
+            m->address == side::server || (m->address == side::by_role && o.role == "server");
         o.backend.stack.address = tachyon::ipv4_cidr{serverish ? o.dst : o.src, 24};
         o.backend.have_ip = true;
     }
     if (m->raw) {
-        if (m->run == nullptr) return usage_error("this build has no DPDK (configure found no libdpdk): raw modes need it");
+        if (m->run == nullptr)
+            return usage_error("this build has no DPDK (configure found no libdpdk): raw modes need it");
         tachyon::install_stop_signals();
     }
     return m->run(o);

@@ -38,7 +38,9 @@ public:
         return _d.alloc_burst(out);
     }
     const device_caps& capabilities() const override { return _d.capabilities(); }
-    result<void> set_multicast_filter(std::span<const mac_address> groups) override { return _d.set_multicast_filter(groups); }
+    result<void> set_multicast_filter(std::span<const mac_address> groups) override {
+        return _d.set_multicast_filter(groups);
+    }
     const device_stats& stats() const override { return _d.stats(); }
 
 private:
@@ -129,7 +131,10 @@ int mem_pingpong(const bench_options& o) {
         if (!cs.got) ++lost;
     }
     counter.end();
-    summary(p == proto::udp ? "mem udp-pingpong" : p == proto::icmp ? "mem icmp-pingpong" : "mem tcp-pingpong", cs.h);
+    summary(p == proto::udp    ? "mem udp-pingpong"
+            : p == proto::icmp ? "mem icmp-pingpong"
+                               : "mem tcp-pingpong",
+            cs.h);
     write_cdf(o, cs.h);
     report r;
     r.field("mode", std::string("mem-pingpong"));

@@ -8,9 +8,12 @@ namespace tachyon::bench {
 
 const char* mode_name(proto p) {
     switch (p) {
-    case proto::udp: return "udp-pingpong";
-    case proto::icmp: return "icmp-pingpong";
-    default: return "tcp-pingpong";
+    case proto::udp:
+        return "udp-pingpong";
+    case proto::icmp:
+        return "icmp-pingpong";
+    default:
+        return "tcp-pingpong";
     }
 }
 

@@ -25,16 +25,16 @@ const char* mode_name(proto p);
 
 /// What the client's receive callbacks update.
 struct client_state {
-    histogram h;                   ///< round-trip times of the measured messages
-    uint64_t warmup = 0;           ///< messages before the measurement
-    uint64_t received = 0;         ///< replies taken
+    histogram h;                      ///< round-trip times of the measured messages
+    uint64_t warmup = 0;              ///< messages before the measurement
+    uint64_t received = 0;            ///< replies taken
     uint64_t duplicates_or_stale = 0; ///< closed loop: replies to another message than the one awaited
-    uint64_t expect = UINT64_MAX;  ///< closed loop: the sequence awaited
-    bool got = false;              ///< closed loop: the awaited reply came
-    int64_t sent_at = 0;           ///< closed loop: when it was sent
-    int64_t t0 = 0;                ///< open loop: the schedule's origin
-    int64_t period = 0;            ///< open loop: ns between sends (0: closed loop)
-    bool timing = true;            ///< false under callgrind: no clock reads in the measured code
+    uint64_t expect = UINT64_MAX;     ///< closed loop: the sequence awaited
+    bool got = false;                 ///< closed loop: the awaited reply came
+    int64_t sent_at = 0;              ///< closed loop: when it was sent
+    int64_t t0 = 0;                   ///< open loop: the schedule's origin
+    int64_t period = 0;               ///< open loop: ns between sends (0: closed loop)
+    bool timing = true;               ///< false under callgrind: no clock reads in the measured code
 
     /// The reply to message `seq` arrived now.
     void arrived(uint64_t seq) {
@@ -68,12 +68,12 @@ struct client_state {
 /// The client's TCP connection: the byte stream cut back into messages of `size` bytes, each
 /// starting with its sequence number.
 struct tcp_client_conn {
-    client_state* cs = nullptr;    ///< where whole messages go
-    uint32_t size = 64;            ///< bytes per message
-    uint32_t have = 0;             ///< bytes of the current message received
-    std::array<std::byte, 8> seq_bytes{}; ///< the current message's sequence number so far
-    bool connected = false;        ///< the handshake completed
-    bool closed = false;           ///< the connection ended
+    client_state* cs = nullptr;                       ///< where whole messages go
+    uint32_t size = 64;                               ///< bytes per message
+    uint32_t have = 0;                                ///< bytes of the current message received
+    std::array<std::byte, 8> seq_bytes{};             ///< the current message's sequence number so far
+    bool connected = false;                           ///< the handshake completed
+    bool closed = false;                              ///< the connection ended
     tcp_close_reason reason = tcp_close_reason::none; ///< why it ended
 
     /// The connection's callbacks, with this as their context.
@@ -120,13 +120,13 @@ struct tcp_client_conn {
 /// Sends message `seq` from `net` (UDP on socket `id`, an ICMP echo request, or on the TCP
 /// connection `tid`: the whole message or nothing).
 struct sender {
-    stack* net;                    ///< the client's stack
-    proto p;                       ///< over what
-    udp_id id;                     ///< UDP: the socket
-    ipv4_address dst;              ///< the server
-    uint16_t port;                 ///< the server's port (UDP, TCP)
+    stack* net;                     ///< the client's stack
+    proto p;                        ///< over what
+    udp_id id;                      ///< UDP: the socket
+    ipv4_address dst;               ///< the server
+    uint16_t port;                  ///< the server's port (UDP, TCP)
     std::vector<std::byte> payload; ///< the message; its first 8 bytes carry `seq`
-    tcp_id tid = 0;                ///< TCP: the connection
+    tcp_id tid = 0;                 ///< TCP: the connection
 
     /// Whether the whole message fits in the send buffer now (always, but for TCP).
     bool fits() const { return p != proto::tcp || net->tcp_send_space(tid) >= payload.size(); }
@@ -134,9 +134,12 @@ struct sender {
     errc send(uint64_t seq, instant now) {
         std::memcpy(payload.data(), &seq, 8);
         switch (p) {
-        case proto::udp: return net->udp_send_to(id, dst, port, payload, now);
-        case proto::icmp: return net->send_echo_request(dst, 0x7ac7, uint16_t(seq), payload, now);
-        default: return net->tcp_send(tid, payload, now) == payload.size() ? errc::ok : errc::no_buffer;
+        case proto::udp:
+            return net->udp_send_to(id, dst, port, payload, now);
+        case proto::icmp:
+            return net->send_echo_request(dst, 0x7ac7, uint16_t(seq), payload, now);
+        default:
+            return net->tcp_send(tid, payload, now) == payload.size() ? errc::ok : errc::no_buffer;
         }
     }
 };

@@ -26,7 +26,8 @@ result<void> raw_port::open(const bench_options& o, double link_wait_s) {
     pool = rte_pktmbuf_pool_create("bench_raw", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (pool == nullptr) return make_error(errc::no_buffer, "cannot create the mbuf pool");
     rte_eth_conf conf{};
-    if (rte_eth_dev_configure(port, 1, 1, &conf) != 0) return make_error(errc::invalid_argument, "rte_eth_dev_configure");
+    if (rte_eth_dev_configure(port, 1, 1, &conf) != 0)
+        return make_error(errc::invalid_argument, "rte_eth_dev_configure");
     uint16_t rxd = 1024, txd = 1024;
     rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
     if (rte_eth_rx_queue_setup(port, 0, rxd, unsigned(socket), nullptr, pool) != 0 ||
@@ -40,7 +41,8 @@ result<void> raw_port::open(const bench_options& o, double link_wait_s) {
         rte_eth_link link{};
         rte_eth_link_get_nowait(port, &link);
         if (link.link_status == RTE_ETH_LINK_UP) break;
-        if (now_ns() > until || stop_requested()) return make_error(errc::unreachable, "link did not come up");
+        if (now_ns() > until || stop_requested())
+            return make_error(errc::unreachable, "link did not come up");
         timespec ts{0, 1'000'000};
         ::nanosleep(&ts, nullptr);
     }

@@ -31,6 +31,7 @@ struct raw_port {
     raw_port() = default;
     raw_port(const raw_port&) = delete;
     raw_port& operator=(const raw_port&) = delete;
+    /// Stops and closes the port and frees its pool.
     ~raw_port();
 
     /// Configures and starts the port and waits up to `link_wait_s` for its link.

@@ -29,7 +29,8 @@ int raw_blast(const bench_options& o) {
     // reference, which the driver drops once it has copied the frame into the memif ring.
     std::array<rte_mbuf*, 32> frames{};
     if (rte_pktmbuf_alloc_bulk(p.pool, frames.data(), 32) != 0) return fail("no mbufs");
-    for (auto* m : frames) std::memcpy(rte_pktmbuf_append(m, uint16_t(tmpl.size())), tmpl.data(), tmpl.size());
+    for (auto* m : frames)
+        std::memcpy(rte_pktmbuf_append(m, uint16_t(tmpl.size())), tmpl.data(), tmpl.size());
     std::array<rte_mbuf*, 32> bufs{};
     uint64_t sent = 0;
     const int64_t start = now_ns(), deadline = start + int64_t(o.seconds * 1e9);
@@ -43,7 +44,8 @@ int raw_blast(const bench_options& o) {
     }
     rte_pktmbuf_free_bulk(frames.data(), 32);
     const double secs = double(now_ns() - start) / 1e9;
-    std::fprintf(stderr, "blast: %llu frames in %.2f s (%.0f/s)\n", (unsigned long long)sent, secs, double(sent) / secs);
+    std::fprintf(stderr, "blast: %llu frames in %.2f s (%.0f/s)\n", (unsigned long long)sent, secs,
+                 double(sent) / secs);
     report r;
     r.field("mode", std::string("blast"));
     r.field("sent", double(sent));
@@ -64,8 +66,10 @@ int raw_drop(const bench_options& o) {
         if (n > 0) rte_pktmbuf_free_bulk(bufs.data(), n);
         n_total += n;
         const auto e = window.step(now_ns(), n_total > 0);
-        if (e == rx_window::event::opened) at_open = n_total;
-        else if (e != rx_window::event::none) break;
+        if (e == rx_window::event::opened)
+            at_open = n_total;
+        else if (e != rx_window::event::none)
+            break;
     }
     window.finish();
     const uint64_t in_window = n_total - at_open;

@@ -55,7 +55,8 @@ void report::counts(const steady_counter& c, uint64_t messages) {
         }
         add("syscall_samples", a + "]");
     }
-    if (!alloc_hook_available()) field("alloc_note", std::string("allocation hook off (AddressSanitizer build)"));
+    if (!alloc_hook_available())
+        field("alloc_note", std::string("allocation hook off (AddressSanitizer build)"));
 }
 
 void report::print() {
@@ -64,9 +65,10 @@ void report::print() {
 }
 
 void summary(const char* what, const histogram& h) {
-    std::fprintf(stderr, "%s: %llu samples, p50 %.2f us, p90 %.2f, p99 %.2f, p99.9 %.2f, p99.99 %.2f, max %.2f\n", what,
-                 (unsigned long long)h.count(), h.quantile(0.5) / 1e3, h.quantile(0.9) / 1e3, h.quantile(0.99) / 1e3,
-                 h.quantile(0.999) / 1e3, h.quantile(0.9999) / 1e3, double(h.max()) / 1e3);
+    std::fprintf(
+        stderr, "%s: %llu samples, p50 %.2f us, p90 %.2f, p99 %.2f, p99.9 %.2f, p99.99 %.2f, max %.2f\n",
+        what, (unsigned long long)h.count(), h.quantile(0.5) / 1e3, h.quantile(0.9) / 1e3,
+        h.quantile(0.99) / 1e3, h.quantile(0.999) / 1e3, h.quantile(0.9999) / 1e3, double(h.max()) / 1e3);
 }
 
 void write_cdf(const bench_options& o, const histogram& h) {

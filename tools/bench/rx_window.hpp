@@ -32,8 +32,10 @@ public:
     /// One iteration of the loop at `t`; `arrived` is true once anything has been received.
     event step(int64_t t, bool arrived) {
         if (_first == 0) {
-            if (arrived) _first = t;
-            else if (t > _give_up) return event::gave_up;
+            if (arrived)
+                _first = t;
+            else if (t > _give_up)
+                return event::gave_up;
             return event::none;
         }
         if (!_open && t - _first >= _warmup) {
@@ -66,7 +68,8 @@ public:
     report rate_report(const char* mode, const char* unit, uint64_t received) const {
         const double secs = seconds();
         const double rate = secs > 0 ? double(received) / secs : 0;
-        std::fprintf(stderr, "%s: %llu %s in %.2f s: %.0f/s\n", mode, (unsigned long long)received, unit, secs, rate);
+        std::fprintf(stderr, "%s: %llu %s in %.2f s: %.0f/s\n", mode, (unsigned long long)received, unit,
+                     secs, rate);
         report r;
         r.field("mode", std::string(mode));
         r.field("received", double(received));

@@ -30,8 +30,9 @@ int jitter(const bench_options& o) {
         if (t >= end) break;
     }
     const double secs = double(prev - start) / 1e9;
-    std::fprintf(stderr, "jitter: %lld stalls over 10 us in %.2f s, %.2f%% of the time lost, longest %.0f us\n",
-                 (long long)stalls, secs, 100.0 * double(lost) / double(prev - start), double(gaps.max()) / 1e3);
+    std::fprintf(
+        stderr, "jitter: %lld stalls over 10 us in %.2f s, %.2f%% of the time lost, longest %.0f us\n",
+        (long long)stalls, secs, 100.0 * double(lost) / double(prev - start), double(gaps.max()) / 1e3);
     report r;
     r.field("mode", std::string("jitter"));
     r.field("seconds", secs);

@@ -73,8 +73,8 @@ int tcp_stream_server(const bench_options& o) {
     if (k.have) (void)net.tcp_abort(k.id, now_instant());
     for (const int64_t until = now_ns() + 50'000'000; now_ns() < until;) net.poll(now_instant());
     std::fprintf(stderr, "tcp-stream: %llu bytes in %llu segments in %.2f s: %.1f MB/s, %.0f segments/s\n",
-                 (unsigned long long)got, (unsigned long long)segs, secs, secs > 0 ? double(got) / secs / 1e6 : 0,
-                 secs > 0 ? double(segs) / secs : 0);
+                 (unsigned long long)got, (unsigned long long)segs, secs,
+                 secs > 0 ? double(got) / secs / 1e6 : 0, secs > 0 ? double(segs) / secs : 0);
     report r;
     r.field("mode", std::string("tcp-stream-server"));
     r.field("tcp_buffer", double(o.backend.stack.tcp.receive_buffer));

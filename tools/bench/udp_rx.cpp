@@ -33,13 +33,16 @@ int stack_rx(const bench_options& o) {
         const instant now = now_instant();
         net.poll(now);
         const auto e = window.step(now.ns_since_epoch(), cb.n > 0);
-        if (e == rx_window::event::opened) at_open = cb.n;
-        else if (e != rx_window::event::none) break;
+        if (e == rx_window::event::opened)
+            at_open = cb.n;
+        else if (e != rx_window::event::none)
+            break;
     }
     window.finish();
     const uint64_t got = cb.n - at_open;
     report r = window.rate_report("udp-rx", "datagrams", got);
-    r.field("drops", double(net.stats().udp.drops() + net.stats().ipv4.drops() + net.stats().ethernet.drops()));
+    r.field("drops",
+            double(net.stats().udp.drops() + net.stats().ipv4.drops() + net.stats().ethernet.drops()));
     r.counts(counter, got);
     r.print();
     return window_closed("udp-rx");
