@@ -32,27 +32,15 @@ extern "C" {
 #include <thread>
 #include <vector>
 
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_TOGGLE_COLLECT
-#endif
-
+#include "tools/bench/callgrind.hpp"
 #include "tools/bench/frames.hpp"
 
 namespace {
 
 using tachyon::ipv4_address;
 using tachyon::mac_address;
-
-bool g_callgrind = false;
-bool g_collecting = false;
-void collect(bool on) {
-    if (g_callgrind && g_collecting != on) {
-        CALLGRIND_TOGGLE_COLLECT;
-        g_collecting = on;
-    }
-}
+using tachyon::bench::collect;
+using tachyon::bench::g_callgrind;
 
 const mac_address lwip_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
 const mac_address peer_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
@@ -61,14 +49,12 @@ std::vector<uint8_t> g_last; // the last frame lwIP sent (TCP: the harness reads
 bool g_keep_last = false;
 
 err_t link_output(struct netif*, struct pbuf* p) {
-    const bool was = g_collecting;
-    collect(false);
+    const tachyon::bench::collection_paused paused;
     ++g_out;
     if (g_keep_last) {
         g_last.resize(p->tot_len);
         pbuf_copy_partial(p, g_last.data(), p->tot_len, 0);
     }
-    collect(was);
     return ERR_OK;
 }
 
