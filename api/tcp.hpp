@@ -158,7 +158,7 @@ public:
     void resume_reading() {
         if (!_s || !_s->open || _s->handler == nullptr) return;
         // tcp_set_callbacks delivers what waits in the receive queue to the reader it sets.
-        tcp_callbacks cb = _s->st->tcp_state(_s->id) ? current_callbacks() : tcp_callbacks{};
+        tcp_callbacks cb = _s->st->tcp_connection_of(_s->id) ? current_callbacks() : tcp_callbacks{};
         if (cb.context != nullptr) (void)_s->st->tcp_set_callbacks(_s->id, cb);
     }
 
@@ -223,7 +223,7 @@ public:
         return c != nullptr ? endpoint{c->tuple().remote_address, c->tuple().remote_port} : endpoint{};
     }
     /// The control block (read-only: counters, windows, RTT), null once ended.
-    const tcp_connection* control_block() const { return _s && _s->open ? _s->st->tcp_state(_s->id) : nullptr; }
+    const tcp_connection* control_block() const { return _s && _s->open ? _s->st->tcp_connection_of(_s->id) : nullptr; }
     /// The stack's id of the connection.
     tcp_id id() const { return _s ? _s->id : 0; }
     /// The stack the stream lives on.

@@ -197,7 +197,7 @@ public:
     /// stack's configured `tcp.send_buffer` / `tcp.receive_buffer`.
     errc tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive);
     /// A connection's control block (read-only), or null for a stale id.
-    const tcp_connection* tcp_state(tcp_id id) const;
+    const tcp_connection* tcp_connection_of(tcp_id id) const;
 
     /// An empty frame with headroom for every header, or an empty handle (counted) when the
     /// device has no buffer.

@@ -18,7 +18,7 @@ tcp_connection* stack::tcp_find(tcp_id id) {
     return slot == tcp_table::npos ? nullptr : _tcp[slot].tcb.get();
 }
 
-const tcp_connection* stack::tcp_state(tcp_id id) const {
+const tcp_connection* stack::tcp_connection_of(tcp_id id) const {
     return const_cast<stack*>(this)->tcp_find(id);
 }
 
@@ -417,7 +417,7 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
 }
 
 size_t stack::tcp_send_space(tcp_id id) const {
-    const tcp_connection* c = tcp_state(id);
+    const tcp_connection* c = tcp_connection_of(id);
     return c == nullptr ? 0 : c->send_space();
 }
 

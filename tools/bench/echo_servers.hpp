@@ -69,7 +69,7 @@ struct tcp_echo_server {
     /// again only with new data: setting the callbacks again delivers it now.
     static void on_writable(void* self, tcp_id id) {
         auto* e = static_cast<tcp_echo_server*>(self);
-        const tcp_connection* c = e->net->tcp_state(id);
+        const tcp_connection* c = e->net->tcp_connection_of(id);
         if (c != nullptr && c->received_bytes() > 0) [[unlikely]]
             (void)e->net->tcp_set_callbacks(id, e->callbacks());
     }

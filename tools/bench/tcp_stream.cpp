@@ -106,7 +106,7 @@ int tcp_stream_client(const bench_options& o) {
     tcp_client_conn conn;
     conn.cs = &cs;
     if (!tcp_open(net, conn, s, now_instant, [&](instant t) { net.poll(t); })) return 1;
-    const size_t mss = net.tcp_state(s.tid)->send_mss();
+    const size_t mss = net.tcp_connection_of(s.tid)->send_mss();
     std::vector<std::byte> chunk(256 * 1024);
     for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = std::byte(i * 131 >> 3);
     uint64_t sent = 0, writes = 0;

@@ -118,7 +118,7 @@ app_conn* program_run::app_for(tcp_id id, const char* where) {
 }
 
 void program_run::check_tuple(const app_conn& a, const char* where) {
-    const tcp_connection* c = _rig->st().tcp_state(a.id);
+    const tcp_connection* c = _rig->st().tcp_connection_of(a.id);
     if (c == nullptr) return;
     const tcp_tuple& t = c->tuple();
     FUZZ_CHECK(t.remote_port == a.remote_port && t.local_port == a.local_port && t.remote_address == a.remote,
@@ -161,7 +161,7 @@ void program_run::adopt_accepted(tcp_id id) {
     for (const app_conn& a : _apps)
         FUZZ_CHECK(!(a.live && a.id == id), "on_accept handed out id %u, which names a live connection", id);
     stack& st = _rig->st();
-    const tcp_connection* c = st.tcp_state(id);
+    const tcp_connection* c = st.tcp_connection_of(id);
     FUZZ_CHECK(c != nullptr, "on_accept with id %u, which names no connection", id);
     const tcp_tuple t = c->tuple();
     FUZZ_CHECK(t.local_port == listen_port && t.local_address == our_ip, "accepted on port %u", t.local_port);
@@ -196,7 +196,7 @@ void program_run::on_connected(void* ctx, tcp_id id) {
     app_conn& a = *self.app_for(id, "on_connected");
     self.check_tuple(a, "on_connected");
     FUZZ_CHECK(!a.have_rx, "on_connected twice for id %u", id);
-    const tcp_connection* c = self._rig->st().tcp_state(id);
+    const tcp_connection* c = self._rig->st().tcp_connection_of(id);
     FUZZ_CHECK(c != nullptr, "on_connected for id %u, which names no connection", id);
     a.have_rx = true;
     a.rx_next = first_unread(*c);

@@ -84,7 +84,7 @@ void program_run::check_all() {
     const stack& st = _rig->st();
     for (const app_conn& a : _apps) {
         if (!a.live) continue;
-        const tcp_connection* c = st.tcp_state(a.id);
+        const tcp_connection* c = st.tcp_connection_of(a.id);
         FUZZ_CHECK(c != nullptr, "id %u (port %u -> %u) is gone without on_closed", a.id, a.local_port, a.remote_port);
         check_tuple(a, "after an op");
         const tcp_state s = c->state();

@@ -114,7 +114,7 @@ void program_run::step() {
 
 const tcp_connection* program_run::conn_of(const peer_conn& p) const {
     if (p.app < 0 || !_apps[size_t(p.app)].live) return nullptr;
-    return _rig->st().tcp_state(_apps[size_t(p.app)].id);
+    return _rig->st().tcp_connection_of(_apps[size_t(p.app)].id);
 }
 
 uint32_t program_run::rcv_anchor(const peer_conn& p) const {
@@ -263,7 +263,7 @@ void program_run::connect_to(uint16_t port, uint32_t iss, uint8_t syn_options, d
     const tcp_id id = *r;
     for (const app_conn& a : _apps)
         FUZZ_CHECK(!(a.live && a.id == id), "tcp_connect handed out id %u, which names a live connection", id);
-    const tcp_connection* c = st.tcp_state(id);
+    const tcp_connection* c = st.tcp_connection_of(id);
     FUZZ_CHECK(c != nullptr, "tcp_connect returned id %u, which names no connection", id);
     const tcp_tuple t = c->tuple();
     FUZZ_CHECK(t.remote_port == port && t.remote_address == peer_ip, "tcp_connect to %u made %s:%u", port,

@@ -48,7 +48,7 @@ void expect_fresh_connections(tcp_trace& t, uint16_t n, uint16_t base) {
         EXPECT_TRUE(seen.emplace(t.app.id, port).second) << "an id handed out twice";
     }
     for (auto [id, port] : seen) {
-        const tcp_connection* c = t.st->tcp_state(id);
+        const tcp_connection* c = t.st->tcp_connection_of(id);
         ASSERT_NE(c, nullptr);
         EXPECT_EQ(c->tuple().remote_port, port);
         EXPECT_EQ(c->state(), tcp_state::established);
@@ -177,7 +177,7 @@ TEST_F(tcp_trace, abort_inside_on_data_releases_the_slot_once) {
     }
     ASSERT_NE(ids[40001], ids[40002]);
     for (auto [port, id] : ids) {
-        const tcp_connection* c = st->tcp_state(id);
+        const tcp_connection* c = st->tcp_connection_of(id);
         ASSERT_NE(c, nullptr);
         EXPECT_EQ(c->tuple().remote_port, port);
         EXPECT_EQ(c->state(), tcp_state::established);
@@ -444,7 +444,7 @@ TEST_F(tcp_trace, icmp_port_unreachable_ends_a_connect_in_syn_sent) {
     feed(unreachable_for(frames[0], wire::icmp_unreachable_code::port));
     EXPECT_TRUE(app.closed);
     EXPECT_EQ(app.reason, tcp_close_reason::unreachable);
-    EXPECT_EQ(st->tcp_state(*id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(*id), nullptr);
     expect_silence();
     EXPECT_EQ(st->stats().tcp.closed_unreachable, 1u);
 }

@@ -38,7 +38,7 @@ TEST_P(send_property, every_accepted_byte_arrives_once_in_order_and_send_space_c
     std::vector<std::byte> model; // every byte tcp_send accepted, in order
     std::vector<std::byte> chunk;
     auto check_invariants = [&](int step) {
-        const tcp_connection* c = a->tcp_state(client.id);
+        const tcp_connection* c = a->tcp_connection_of(client.id);
         ASSERT_NE(c, nullptr) << "step " << step;
         ASSERT_EQ(c->state(), tcp_state::established);
         ASSERT_LE(server.received.size(), model.size()) << "step " << step;
@@ -89,8 +89,8 @@ TEST_P(send_property, every_accepted_byte_arrives_once_in_order_and_send_space_c
         const instant next = std::min(a->next_deadline(), b->next_deadline());
         if (i % 16 == 15 && next != instant::never() && next > clock.now()) clock.set(next);
     }
-    const tcp_connection* c = a->tcp_state(client.id);
-    const tcp_connection* d = b->tcp_state(server.id);
+    const tcp_connection* c = a->tcp_connection_of(client.id);
+    const tcp_connection* d = b->tcp_connection_of(server.id);
     ASSERT_TRUE(c && d);
     ASSERT_EQ(server.received.size(), model.size())
         << "client " << to_string(c->state()) << " una=" << c->snd_una().value() << " nxt=" << c->snd_nxt().value()

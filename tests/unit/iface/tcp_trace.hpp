@@ -300,7 +300,7 @@ struct tcp_trace : stack_trace {
     }
 
     /// The connection's control block (null once it is gone).
-    const tcp_connection* conn() const { return st->tcp_state(app.id); }
+    const tcp_connection* conn() const { return st->tcp_connection_of(app.id); }
     tcp_state state() const { return conn() ? conn()->state() : tcp_state::closed; }
 
     /// The peer opens a connection with ISN `p_iss` (SYN built by `syn_opts`), the stack

@@ -196,7 +196,7 @@ TEST_F(tcp_trace, active_close_fin_wait_1_fin_wait_2_time_wait_closed_after_2msl
     at(sec(6) - ms(1));
     EXPECT_EQ(state(), tcp_state::time_wait);
     at(sec(6));
-    EXPECT_EQ(st->tcp_state(id), nullptr) << "CLOSED: the slot is free";
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr) << "CLOSED: the slot is free";
     expect_silence();
     EXPECT_EQ(st->stats().tcp.closed_normal, 1u);
 }
@@ -221,7 +221,7 @@ TEST_F(tcp_trace, passive_close_close_wait_last_ack_closed) {
     expect_silence();
     EXPECT_TRUE(app.closed);
     EXPECT_EQ(app.reason, tcp_close_reason::normal);
-    EXPECT_EQ(st->tcp_state(id), nullptr) << "no TIME-WAIT for the passive closer";
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr) << "no TIME-WAIT for the passive closer";
 }
 
 TEST_F(tcp_trace, closing_from_the_eof_callback_sends_one_fin_carrying_the_ack) {
@@ -259,7 +259,7 @@ TEST_F(tcp_trace, simultaneous_close_closing_then_time_wait) {
     at(sec(5) - ms(1));
     EXPECT_EQ(state(), tcp_state::time_wait);
     at(sec(5));
-    EXPECT_EQ(st->tcp_state(id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr);
 }
 
 TEST_F(tcp_trace, fin_with_data_delivers_the_data_then_eof) {
@@ -468,7 +468,7 @@ TEST_F(tcp_trace, gives_up_after_max_retransmits_with_a_rst_and_closed_timeout) 
     EXPECT_EQ(r.seq, s + 6) << "RST at SND.NXT";
     EXPECT_TRUE(app.closed);
     EXPECT_EQ(app.reason, tcp_close_reason::timeout);
-    EXPECT_EQ(st->tcp_state(id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr);
     EXPECT_EQ(st->stats().tcp.closed_timeout, 1u);
 }
 
@@ -682,7 +682,7 @@ TEST_F(tcp_trace, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl) {
     at(sec(5) + ms(500));
     EXPECT_EQ(state(), tcp_state::time_wait) << "2 MSL restarted by the retransmitted FIN";
     at(sec(7));
-    EXPECT_EQ(st->tcp_state(id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr);
 }
 
 TEST_F(tcp_trace, a_new_syn_beyond_rcv_nxt_takes_over_a_time_wait_tuple) {
@@ -698,14 +698,14 @@ TEST_F(tcp_trace, a_new_syn_beyond_rcv_nxt_takes_over_a_time_wait_tuple) {
     // An old SYN (at or below RCV.NXT) does not: it is answered with an ACK.
     peer(syn(900));
     expect_sent(ACK, s + 2, 1002, 0);
-    EXPECT_EQ(st->tcp_state(old_id)->state(), tcp_state::time_wait);
+    EXPECT_EQ(st->tcp_connection_of(old_id)->state(), tcp_state::time_wait);
     EXPECT_EQ(st->stats().tcp.time_wait_reused, 0u);
     // A reconnect from the same port with a higher ISN (RFC 6191 §2).
     time(sec(1));
     peer(syn(500000).mss(1460));
     out_seg sa = expect_sent(SYN | ACK, any, 500001, 0);
     EXPECT_EQ(st->stats().tcp.time_wait_reused, 1u);
-    EXPECT_EQ(st->tcp_state(old_id), nullptr) << "the TIME-WAIT connection is gone";
+    EXPECT_EQ(st->tcp_connection_of(old_id), nullptr) << "the TIME-WAIT connection is gone";
     peer(ack(500001, sa.seq + 1));
     EXPECT_EQ(app.accepts, 2);
     EXPECT_EQ(state(), tcp_state::established);
@@ -726,7 +726,7 @@ TEST_F(tcp_trace, rfc5961_rst_at_rcv_nxt_resets) {
     expect_silence();
     EXPECT_TRUE(app.closed);
     EXPECT_EQ(app.reason, tcp_close_reason::reset);
-    EXPECT_EQ(st->tcp_state(id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr);
     EXPECT_EQ(st->stats().tcp.closed_reset, 1u);
 }
 
@@ -946,7 +946,7 @@ TEST_F(tcp_trace, keepalive_probes_an_idle_connection_and_drops_it_after_the_con
     expect_sent(RST, s + 1, any, 0);
     EXPECT_TRUE(app.closed);
     EXPECT_EQ(app.reason, tcp_close_reason::timeout);
-    EXPECT_EQ(st->tcp_state(id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr);
     EXPECT_EQ(st->stats().tcp.keepalive_probes, 4u);
 }
 
@@ -985,7 +985,7 @@ TEST_F(tcp_trace, user_timeout_aborts_when_data_stays_unacknowledged_that_long) 
     auto v = segments();
     ASSERT_FALSE(v.empty());
     EXPECT_TRUE(segment_is(v.back(), RST, s + 2, any, 0)) << describe(v);
-    EXPECT_EQ(st->tcp_state(id), nullptr);
+    EXPECT_EQ(st->tcp_connection_of(id), nullptr);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ using namespace tachyon::pair_test;
 
 TEST_F(tcp_pair, handshake_request_response_and_close) {
     connect();
-    EXPECT_EQ(a->tcp_state(client.id)->state(), tcp_state::established);
+    EXPECT_EQ(a->tcp_connection_of(client.id)->state(), tcp_state::established);
     const std::string req = "NEW ORDER 42";
     ASSERT_EQ(a->tcp_send(client.id, std::as_bytes(std::span(req.data(), req.size())), clock.now()), req.size());
     run(duration::ms(2));
@@ -41,7 +41,7 @@ TEST_F(tcp_pair, handshake_request_response_and_close) {
     // The client holds TIME-WAIT for 2 MSL, then the slot is free.
     EXPECT_EQ(a->stats().tcp.closed_normal, 1u);
     run(duration::s(61), duration::ms(100));
-    EXPECT_EQ(a->tcp_state(client.id), nullptr);
+    EXPECT_EQ(a->tcp_connection_of(client.id), nullptr);
 }
 
 TEST_F(tcp_pair, a_connection_can_take_smaller_buffers_than_the_stacks) {
@@ -57,7 +57,7 @@ TEST_F(tcp_pair, a_connection_can_take_smaller_buffers_than_the_stacks) {
         run(duration::ms(1), duration::ms(1));
     }
     EXPECT_LE(sent, 8192u + 4096u) << "the client's buffer plus what the server took";
-    EXPECT_LE(b->tcp_state(server.id)->received_bytes(), 4096u + 1448u) << "the window was 4 KiB";
+    EXPECT_LE(b->tcp_connection_of(server.id)->received_bytes(), 4096u + 1448u) << "the window was 4 KiB";
 }
 
 TEST_F(tcp_pair, a_closed_port_is_refused) {
@@ -105,7 +105,7 @@ void bulk(tcp_pair& t, size_t bytes, duration limit) {
         }
     }
     auto describe = [&](stack& s, tcp_id id) {
-        const tcp_connection* c = s.tcp_state(id);
+        const tcp_connection* c = s.tcp_connection_of(id);
         if (c == nullptr) return std::string("gone");
         return std::string(to_string(c->state())) + " una=" + std::to_string(c->snd_una().value()) +
                " nxt=" + std::to_string(c->snd_nxt().value()) + " wnd=" + std::to_string(c->snd_wnd()) +
@@ -149,7 +149,7 @@ TEST_F(tcp_pair, a_slow_reader_closes_the_window_and_nothing_is_lost) {
         run(duration::ms(1), duration::ms(1));
     }
     EXPECT_LT(sent, data.size()) << "the window closed";
-    const size_t held = b->tcp_state(server.id)->received_bytes();
+    const size_t held = b->tcp_connection_of(server.id)->received_bytes();
     EXPECT_LE(held, 64u * 1024) << "never more than the receive buffer";
     EXPECT_GT(held, 64u * 1024 - 1448) << "the window filled up to the last whole segment";
     EXPECT_GT(a->stats().tcp.window_probes, 0u);
