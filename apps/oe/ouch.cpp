@@ -22,6 +22,7 @@ size_t ouch_length_of(ouch_direction d, char type) {
         case ouch_replace_order::type: return ouch_length<ouch_replace_order>();
         case ouch_cancel_order::type: return ouch_length<ouch_cancel_order>();
         case 'M': return 20; // §2.4 Modify Order: token, Buy/Sell Indicator, Shares
+        case 'N': return 15; // Trade Now (a later addition to 4.2): token
         default: return 0;
         }
     }
@@ -41,6 +42,7 @@ size_t ouch_length_of(ouch_direction d, char type) {
     case 'I': return 23; // Cancel Reject: timestamp, token
     case 'T': return 36; // Order Priority Update: timestamp, token, Price, Display, Order Reference
     case 'M': return 28; // Order Modified: timestamp, token, Buy/Sell Indicator, Shares
+    case 'N': return 23; // Trade Now (a later addition to 4.2): timestamp, token
     default: return 0;
     }
 }

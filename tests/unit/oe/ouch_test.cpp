@@ -225,7 +225,7 @@ TEST(ouch, dispatch_decodes_skips_by_length_and_counts) {
 
     // Every outbound type of 4.2 not decoded here, at its table length: skipped and counted.
     const std::pair<char, size_t> others[] = {{'D', 37}, {'B', 32}, {'G', 45}, {'F', 41}, {'K', 36},
-                                              {'P', 23}, {'I', 23}, {'T', 36}, {'M', 28}};
+                                              {'P', 23}, {'I', 23}, {'T', 36}, {'M', 28}, {'N', 23}};
     for (const auto& [type, len] : others) {
         std::vector<std::byte> msg(len);
         msg[0] = std::byte(type);
@@ -244,8 +244,8 @@ TEST(ouch, dispatch_decodes_skips_by_length_and_counts) {
 
     EXPECT_EQ(r.types, (std::vector<char>{'A', 'X'}));
     EXPECT_EQ(stats.decoded, 2u);
-    EXPECT_EQ(stats.skipped, 10u);
-    EXPECT_EQ(stats.wrong_length, 9u);
+    EXPECT_EQ(stats.skipped, 11u);
+    EXPECT_EQ(stats.wrong_length, 10u);
     EXPECT_EQ(stats.unknown_type, 2u);
     EXPECT_EQ(stats.by_type['A'], 1u);
     EXPECT_EQ(stats.by_type['D'], 1u);
