@@ -82,9 +82,8 @@ public:
             _have += take;
             bytes = bytes.subspan(take);
             if (_have == total) {
-                ++_stats.reassembled;
                 _have = 0;
-                deliver(std::span<const std::byte>(_buf.get(), total), on_packet);
+                if (deliver(std::span<const std::byte>(_buf.get(), total), on_packet)) ++_stats.reassembled;
             }
         }
         return soup_error::ok;
@@ -122,17 +121,17 @@ private:
         return true;
     }
 
-    /// Validates one framed packet; hands it over or counts the drop.
+    /// Validates one framed packet; hands it over (true) or counts the drop (false).
     template <class F>
-    void deliver(std::span<const std::byte> bytes, F& on_packet) {
+    bool deliver(std::span<const std::byte> bytes, F& on_packet) {
         soup_packet p;
         switch (soup_packet::parse(bytes, p)) {
         case soup_error::ok:
             ++_stats.packets;
             on_packet(std::as_const(p));
-            return;
-        case soup_error::unknown_type: ++_stats.unknown_type; return;
-        default: ++_stats.wrong_length; return; // framing was checked: only the type's length is left
+            return true;
+        case soup_error::unknown_type: ++_stats.unknown_type; return false;
+        default: ++_stats.wrong_length; return false; // framing was checked: only the type's length is left
         }
     }
 

@@ -146,6 +146,7 @@ TEST(soup_stream, framed_bad_packets_are_dropped_counted_and_parsing_goes_on) {
         EXPECT_EQ(out[0].type, soup_type::login_rejected);
         EXPECT_EQ(s.stats().unknown_type, 1u);
         EXPECT_EQ(s.stats().wrong_length, 1u);
+        EXPECT_LE(s.stats().reassembled, 1u) << "only the valid packet can count as reassembled";
         EXPECT_FALSE(s.failed());
     }
 }
@@ -222,6 +223,7 @@ TEST(soup_stream, property_random_packets_in_random_pieces_match_the_reference) 
             EXPECT_EQ(s.pending(), want.pending) << where;
         }
         EXPECT_LE(s.pending(), 2 + s.max_length()) << where;
+        EXPECT_LE(s.stats().reassembled, s.stats().packets) << where;
     }
 }
 
