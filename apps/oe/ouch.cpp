@@ -49,7 +49,8 @@ size_t ouch_length_of(ouch_direction d, char type) {
 
 bool ouch_decoded(ouch_direction d, char type) {
     if (d == ouch_direction::inbound)
-        return type == ouch_enter_order::type || type == ouch_replace_order::type || type == ouch_cancel_order::type;
+        return type == ouch_enter_order::type || type == ouch_replace_order::type ||
+               type == ouch_cancel_order::type;
     switch (type) {
     case ouch_system_event::type:
     case ouch_accepted::type:

@@ -53,8 +53,9 @@ const char* to_string(ouch_error e);
 
 /// Enter Order, type 'O' (§2.1).
 struct ouch_enter_order {
-    static constexpr char type = 'O';                           ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::inbound; ///< sent by the client
+    static constexpr char type = 'O'; ///< Message Type
+    /// Sent by the client.
+    static constexpr ouch_direction direction = ouch_direction::inbound;
     ouch_token token{};         ///< Order Token
     char side = 0;              ///< Buy/Sell Indicator: 'B', 'S', 'T' short, 'E' short exempt
     uint32_t shares = 0;        ///< Shares
@@ -92,8 +93,9 @@ struct ouch_enter_order {
 
 /// Replace Order, type 'U' (§2.2): the existing order goes, the replacement takes its place.
 struct ouch_replace_order {
-    static constexpr char type = 'U';                           ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::inbound; ///< sent by the client
+    static constexpr char type = 'U'; ///< Message Type
+    /// Sent by the client.
+    static constexpr ouch_direction direction = ouch_direction::inbound;
     ouch_token existing_token{};    ///< Existing Order Token
     ouch_token replacement_token{}; ///< Replacement Order Token
     uint32_t shares = 0;            ///< Shares (the new total)
@@ -121,8 +123,9 @@ struct ouch_replace_order {
 
 /// Cancel Order, type 'X' (§2.3).
 struct ouch_cancel_order {
-    static constexpr char type = 'X';                           ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::inbound; ///< sent by the client
+    static constexpr char type = 'X'; ///< Message Type
+    /// Sent by the client.
+    static constexpr ouch_direction direction = ouch_direction::inbound;
     ouch_token token{};  ///< Order Token
     uint32_t shares = 0; ///< Shares left on the order after the cancel (0: cancel all)
 
@@ -138,8 +141,9 @@ struct ouch_cancel_order {
 
 /// System Event, type 'S' (§3.1); Event Code 'S' start of day, 'E' end of day (§3.2).
 struct ouch_system_event {
-    static constexpr char type = 'S';                            ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::outbound; ///< sent by the exchange
+    static constexpr char type = 'S'; ///< Message Type
+    /// Sent by the exchange.
+    static constexpr ouch_direction direction = ouch_direction::outbound;
     uint64_t timestamp = 0; ///< ns since midnight
     char event_code = 0;    ///< Event Code
 
@@ -193,8 +197,9 @@ struct ouch_order_terms {
 
 /// Accepted, type 'A' (§3.3 Order Messages): the order as the exchange took it.
 struct ouch_accepted {
-    static constexpr char type = 'A';                            ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::outbound; ///< sent by the exchange
+    static constexpr char type = 'A'; ///< Message Type
+    /// Sent by the exchange.
+    static constexpr ouch_direction direction = ouch_direction::outbound;
     uint64_t timestamp = 0; ///< ns since midnight
     ouch_token token{};     ///< Order Token
     ouch_order_terms terms; ///< Buy/Sell Indicator .. Order State
@@ -214,8 +219,9 @@ struct ouch_accepted {
 
 /// Replaced, type 'U' (§3.3 Order Messages): the replacement, as accepted.
 struct ouch_replaced {
-    static constexpr char type = 'U';                            ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::outbound; ///< sent by the exchange
+    static constexpr char type = 'U'; ///< Message Type
+    /// Sent by the exchange.
+    static constexpr ouch_direction direction = ouch_direction::outbound;
     uint64_t timestamp = 0;         ///< ns since midnight
     ouch_token replacement_token{}; ///< Replacement Order Token
     ouch_order_terms terms;         ///< Buy/Sell Indicator .. Order State
@@ -237,8 +243,9 @@ struct ouch_replaced {
 
 /// Canceled, type 'C' (§3.3 Order Messages).
 struct ouch_canceled {
-    static constexpr char type = 'C';                            ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::outbound; ///< sent by the exchange
+    static constexpr char type = 'C'; ///< Message Type
+    /// Sent by the exchange.
+    static constexpr ouch_direction direction = ouch_direction::outbound;
     uint64_t timestamp = 0;        ///< ns since midnight
     ouch_token token{};            ///< Order Token
     uint32_t decrement_shares = 0; ///< shares just taken off the order (incremental)
@@ -258,8 +265,9 @@ struct ouch_canceled {
 
 /// Executed, type 'E' (§3.3 Order Messages).
 struct ouch_executed {
-    static constexpr char type = 'E';                            ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::outbound; ///< sent by the exchange
+    static constexpr char type = 'E'; ///< Message Type
+    /// Sent by the exchange.
+    static constexpr ouch_direction direction = ouch_direction::outbound;
     uint64_t timestamp = 0;       ///< ns since midnight
     ouch_token token{};           ///< Order Token
     uint32_t executed_shares = 0; ///< Executed Shares (incremental)
@@ -283,8 +291,9 @@ struct ouch_executed {
 
 /// Rejected, type 'J' (§3.3 Order Messages): an Enter Order refused.
 struct ouch_rejected {
-    static constexpr char type = 'J';                            ///< Message Type
-    static constexpr ouch_direction direction = ouch_direction::outbound; ///< sent by the exchange
+    static constexpr char type = 'J'; ///< Message Type
+    /// Sent by the exchange.
+    static constexpr ouch_direction direction = ouch_direction::outbound;
     uint64_t timestamp = 0; ///< ns since midnight
     ouch_token token{};     ///< Order Token
     char reason = 0;        ///< 'T' test mode, 'H' halted, 'S' invalid stock, 'X' invalid price, ...

@@ -131,7 +131,9 @@ class soup_sizer : public md::field_sizer {
 public:
     using md::field_sizer::operator();
     /// Adds a Numeric field's width.
-    constexpr void operator()(soup_number) { md::field_sizer::operator()(std::array<char, soup_number_width>{}); }
+    constexpr void operator()(soup_number) {
+        md::field_sizer::operator()(std::array<char, soup_number_width>{});
+    }
 };
 
 /// One validated packet: its type and a view of its payload (after the type byte).

@@ -49,7 +49,8 @@ public:
         const size_t n = ouch_emit(m, msg);
         const soup_type t = _from_client ? soup_type::unsequenced_data : soup_type::sequenced_data;
         std::byte buf[160];
-        add(std::span(buf, soup_emit(buf, t, std::span(msg, n))), std::string(1, char(t)) + ":" + char(M::type));
+        add(std::span(buf, soup_emit(buf, t, std::span(msg, n))),
+            std::string(1, char(t)) + ":" + char(M::type));
         return *this;
     }
     /// Prints the first `n` bytes as a segment of their own (labelled "-"), keeping the rest.
@@ -80,13 +81,18 @@ private:
 
 /// An Enter Order for `token`.
 ouch_enter_order order(const char* token, const char* stock, uint32_t shares) {
-    return {text<14>(token), 'B', shares, text<8>(stock), 1502500, 99998, text<4>("FIRM"), 'Y', 'P', 'N', 0, 'N', 'N'};
+    const ouch_stock symbol = text<8>(stock);
+    const ouch_firm firm = text<4>("FIRM");
+    return {text<14>(token), 'B', shares, symbol, 1502500, 99998, firm, 'Y', 'P', 'N', 0, 'N', 'N'};
 }
 
 /// The Accepted answering `o`.
 ouch_accepted accepted(const ouch_enter_order& o, uint64_t ts, uint64_t ref) {
-    return {ts, o.token, {o.side, o.shares, o.stock, o.price, o.time_in_force, o.firm, o.display, ref, o.capacity,
-                          o.iso, o.min_quantity, o.cross_type, 'L'}, ' '};
+    return {ts,
+            o.token,
+            {o.side, o.shares, o.stock, o.price, o.time_in_force, o.firm, o.display, ref, o.capacity, o.iso,
+             o.min_quantity, o.cross_type, 'L'},
+            ' '};
 }
 
 } // namespace
@@ -98,7 +104,9 @@ int main() {
     const auto o3 = order("ORD00000000003", "MSFT", 50);
     const auto o4 = order("ORD00000000004", "ZZZZ", 10);
 
-    segment(0, true).soup(soup_login_request{text<6>("TRADER"), text<10>("SECRET"), text<10>(""), {1}}).send();
+    segment(0, true)
+        .soup(soup_login_request{text<6>("TRADER"), text<10>("SECRET"), text<10>(""), {1}})
+        .send();
     segment(0, false).soup(soup_login_accepted{session, {1}}).send();
     segment(0, false).ouch(ouch_system_event{t0, 'S'}).send();
     segment(0, true).ouch(o1).send();
@@ -106,9 +114,12 @@ int main() {
     segment(0, true)
         .ouch(ouch_replace_order{o1.token, text<14>("ORD00000000002"), 200, 1502600, 0, 'Y', 'N', 0})
         .send();
-    segment(0, false).ouch(ouch_replaced{t0 + 2000, text<14>("ORD00000000002"),
-                                         {'B', 200, o1.stock, 1502600, 0, o1.firm, 'Y', 7002, 'P', 'N', 0, 'N', 'L'},
-                                         o1.token, ' '})
+    segment(0, false)
+        .ouch(ouch_replaced{t0 + 2000,
+                            text<14>("ORD00000000002"),
+                            {'B', 200, o1.stock, 1502600, 0, o1.firm, 'Y', 7002, 'P', 'N', 0, 'N', 'L'},
+                            o1.token,
+                            ' '})
         .send();
     segment(0, true).ouch(ouch_cancel_order{text<14>("ORD00000000002"), 0}).send();
     segment(0, false).ouch(ouch_canceled{t0 + 3000, text<14>("ORD00000000002"), 200, 'U'}).send();

@@ -49,10 +49,12 @@ def write_pcap(segments, path):
                        c["c"] / TCP(sport=c["port"], dport=PORT, flags="A", seq=c["cseq"], ack=c["sseq"])]
         c = conns[conn]
         if direction == "c":
-            frames.append(c["c"] / TCP(sport=c["port"], dport=PORT, flags="PA", seq=c["cseq"], ack=c["sseq"]) / Raw(data))
+            tcp = TCP(sport=c["port"], dport=PORT, flags="PA", seq=c["cseq"], ack=c["sseq"])
+            frames.append(c["c"] / tcp / Raw(data))
             c["cseq"] += len(data)
         else:
-            frames.append(c["s"] / TCP(sport=PORT, dport=c["port"], flags="PA", seq=c["sseq"], ack=c["cseq"]) / Raw(data))
+            tcp = TCP(sport=PORT, dport=c["port"], flags="PA", seq=c["sseq"], ack=c["cseq"])
+            frames.append(c["s"] / tcp / Raw(data))
             c["sseq"] += len(data)
         numbers.append(len(frames))
     wrpcap(str(path), frames)

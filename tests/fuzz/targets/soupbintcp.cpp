@@ -29,7 +29,8 @@ struct ouch_echo {
     void on_message(const M& m) {
         std::byte out[128];
         const size_t n = ouch_emit(m, out);
-        FUZZ_CHECK(n == bytes.size() && std::memcmp(out, bytes.data(), n) == 0, "OUCH '%c' does not emit back", M::type);
+        FUZZ_CHECK(n == bytes.size() && std::memcmp(out, bytes.data(), n) == 0,
+                   "OUCH '%c' does not emit back", M::type);
     }
 };
 
@@ -41,7 +42,8 @@ void check_body(const soup_packet& p) {
     std::byte out[soup_header_len + 64];
     const size_t n = soup_emit(body, out);
     soup_packet again;
-    FUZZ_CHECK(soup_packet::parse(std::span(out, n), again) == soup_error::ok, "an emitted body does not parse");
+    FUZZ_CHECK(soup_packet::parse(std::span(out, n), again) == soup_error::ok,
+               "an emitted body does not parse");
     P back;
     FUZZ_CHECK(soup_parse(again, back) == soup_error::ok && back == body, "a body does not round-trip");
 }
@@ -78,8 +80,9 @@ void on_packet(const soup_packet& p, outcome& o) {
 
 /// Equal counters (bytes only while the streams run: a stopped one stops counting them).
 bool same_stats(const soup_stream_stats& a, const soup_stream_stats& b, bool with_bytes) {
-    return (!with_bytes || a.bytes == b.bytes) && a.packets == b.packets && a.unknown_type == b.unknown_type &&
-           a.wrong_length == b.wrong_length && a.zero_length == b.zero_length && a.oversize == b.oversize;
+    return (!with_bytes || a.bytes == b.bytes) && a.packets == b.packets &&
+           a.unknown_type == b.unknown_type && a.wrong_length == b.wrong_length &&
+           a.zero_length == b.zero_length && a.oversize == b.oversize;
 }
 
 /// Equal OUCH counters.
@@ -109,11 +112,13 @@ TACHYON_FUZZ_TARGET(soupbintcp) {
         at = end;
     }
 
-    FUZZ_CHECK(error == whole_error, "split stream stopped with %s, whole with %s", to_string(error), to_string(whole_error));
+    FUZZ_CHECK(error == whole_error, "split stream stopped with %s, whole with %s", to_string(error),
+               to_string(whole_error));
     FUZZ_CHECK(got.packets == ref.packets, "a split changed the packets");
     const auto& s = pieces.stats();
     FUZZ_CHECK(same_stats(s, whole.stats(), error == soup_error::ok), "a split changed the counters");
-    FUZZ_CHECK(same_ouch(got.inbound, ref.inbound) && same_ouch(got.outbound, ref.outbound), "a split changed OUCH");
+    FUZZ_CHECK(same_ouch(got.inbound, ref.inbound) && same_ouch(got.outbound, ref.outbound),
+               "a split changed OUCH");
     FUZZ_CHECK(s.reassembled <= s.packets, "more reassembled than delivered");
     FUZZ_CHECK(s.zero_length + s.oversize == (error == soup_error::ok ? 0u : 1u), "stops counted wrong");
     FUZZ_CHECK(pieces.pending() <= soup_length_bytes + max_length, "more pending than a packet");

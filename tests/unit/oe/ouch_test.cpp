@@ -69,8 +69,8 @@ TEST(ouch, replace_order_golden) {
         bytes({0x59}),                   // Intermarket Sweep Eligibility 'Y'
         bytes({0x00, 0x00, 0x00, 0x64}), // Minimum Quantity 100
     });
-    round_trip(golden, ouch_replace_order{text<14>("ORD00000000001"), text<14>("ORD00000000002"), 200, 1502600, 0,
-                                          'N', 'Y', 100});
+    round_trip(golden, ouch_replace_order{text<14>("ORD00000000001"), text<14>("ORD00000000002"), 200,
+                                          1502600, 0, 'N', 'Y', 100});
 }
 
 TEST(ouch, cancel_order_golden) {
@@ -103,9 +103,10 @@ TEST(ouch, accepted_golden) {
         bytes({0x4c}),                                         // Order State 'L'
         bytes({0x20}),                                         // BBO Weight Indicator ' '
     });
-    round_trip(golden, ouch_accepted{34200000000000, text<14>("ORD00000000001"),
-                                     {'S', 300, text<8>("AAPL"), 1502500, 99999, text<4>("FIRM"), 'Y', 123456789,
-                                      'A', 'N', 0, 'N', 'L'},
+    round_trip(golden, ouch_accepted{34200000000000,
+                                     text<14>("ORD00000000001"),
+                                     {'S', 300, text<8>("AAPL"), 1502500, 99999, text<4>("FIRM"), 'Y',
+                                      123456789, 'A', 'N', 0, 'N', 'L'},
                                      ' '});
 }
 
@@ -130,10 +131,12 @@ TEST(ouch, replaced_golden) {
         token1,                                                  // Previous Order Token
         bytes({0x31}),                                           // BBO Weight Indicator '1'
     });
-    round_trip(golden, ouch_replaced{34200000001234, text<14>("ORD00000000002"),
-                                     {'B', 200, text<8>("AAPL"), 1502600, 0, text<4>("FIRM"), 'N', 7777, 'P', 'Y',
-                                      100, 'N', 'L'},
-                                     text<14>("ORD00000000001"), '1'});
+    round_trip(golden, ouch_replaced{34200000001234,
+                                     text<14>("ORD00000000002"),
+                                     {'B', 200, text<8>("AAPL"), 1502600, 0, text<4>("FIRM"), 'N', 7777, 'P',
+                                      'Y', 100, 'N', 'L'},
+                                     text<14>("ORD00000000001"),
+                                     '1'});
 }
 
 TEST(ouch, canceled_golden) {
@@ -157,7 +160,8 @@ TEST(ouch, executed_golden) {
         bytes({0x52}),                                           // Liquidity Flag 'R' (removed)
         bytes({0x00, 0x00, 0x00, 0x00, 0x07, 0x5b, 0xcd, 0x15}), // Match Number 123456789
     });
-    round_trip(golden, ouch_executed{34200000009999, text<14>("ORD00000000001"), 100, 1502500, 'R', 123456789});
+    round_trip(golden,
+               ouch_executed{34200000009999, text<14>("ORD00000000001"), 100, 1502500, 'R', 123456789});
 }
 
 TEST(ouch, rejected_golden_and_reason_words) {
@@ -185,17 +189,20 @@ TEST(ouch, every_wrong_shape_is_named) {
     const auto cancel = cat({bytes({0x58}), token2, bytes({0x00, 0x00, 0x00, 0x00})});
     ouch_cancel_order c;
     EXPECT_EQ(ouch_parse(exact({}), c), ouch_error::empty);
-    EXPECT_EQ(ouch_parse(exact(cat({bytes({0x4f}), std::vector<std::byte>(18)})), c), ouch_error::unknown_type);
+    EXPECT_EQ(ouch_parse(exact(cat({bytes({0x4f}), std::vector<std::byte>(18)})), c),
+              ouch_error::unknown_type);
     EXPECT_EQ(ouch_parse(exact(std::vector(cancel.begin(), cancel.end() - 1)), c), ouch_error::wrong_length);
     EXPECT_EQ(ouch_parse(exact(cat({cancel, bytes({0x00})})), c), ouch_error::wrong_length);
 
     EXPECT_EQ(ouch_check(ouch_direction::inbound, {}), ouch_error::empty);
     EXPECT_EQ(ouch_check(ouch_direction::inbound, bytes({0x5a})), ouch_error::unknown_type);
-    EXPECT_EQ(ouch_check(ouch_direction::outbound, cancel), ouch_error::unknown_type) << "'X' is inbound only";
+    EXPECT_EQ(ouch_check(ouch_direction::outbound, cancel), ouch_error::unknown_type)
+        << "'X' is inbound only";
     EXPECT_EQ(ouch_check(ouch_direction::inbound, cancel), ouch_error::ok);
     for (size_t len = 0; len < 100; ++len) {
         const auto msg = cat({bytes({0x45}), std::vector<std::byte>(len)}); // 'E' with len more bytes
-        EXPECT_EQ(ouch_check(ouch_direction::outbound, msg), len == 39 ? ouch_error::ok : ouch_error::wrong_length);
+        EXPECT_EQ(ouch_check(ouch_direction::outbound, msg),
+                  len == 39 ? ouch_error::ok : ouch_error::wrong_length);
     }
 }
 
@@ -217,8 +224,11 @@ TEST(ouch, dispatch_decodes_skips_by_length_and_counts) {
     recorder r;
     ouch_stats stats;
     std::vector<std::byte> buf(128);
-    const ouch_accepted acc{34200000000000, text<14>("T1"),
-                            {'B', 10, text<8>("MSFT"), 3000000, 0, text<4>(""), 'Y', 42, 'A', 'N', 0, 'N', 'L'}, ' '};
+    const ouch_accepted acc{
+        34200000000000,
+        text<14>("T1"),
+        {'B', 10, text<8>("MSFT"), 3000000, 0, text<4>(""), 'Y', 42, 'A', 'N', 0, 'N', 'L'},
+        ' '};
     const size_t n = ouch_emit(acc, buf);
     EXPECT_EQ(ouch_dispatch(ouch_direction::outbound, std::span(buf).first(n), r, stats), ouch_error::ok);
     EXPECT_EQ(r.accepted, acc);
@@ -237,7 +247,8 @@ TEST(ouch, dispatch_decodes_skips_by_length_and_counts) {
     EXPECT_EQ(ouch_dispatch(ouch_direction::outbound, bytes({0x21}), r, stats), ouch_error::unknown_type);
     EXPECT_EQ(ouch_dispatch(ouch_direction::outbound, {}, r, stats), ouch_error::empty);
 
-    const auto modify = cat({bytes({0x4d}), token1, bytes({0x42, 0x00, 0x00, 0x00, 0x0a})}); // inbound 'M', 20
+    const auto modify =
+        cat({bytes({0x4d}), token1, bytes({0x42, 0x00, 0x00, 0x00, 0x0a})}); // inbound 'M', 20
     EXPECT_EQ(ouch_dispatch(ouch_direction::inbound, modify, r, stats), ouch_error::not_decoded);
     const auto cancel = cat({bytes({0x58}), token2, bytes({0x00, 0x00, 0x00, 0x00})});
     EXPECT_EQ(ouch_dispatch(ouch_direction::inbound, cancel, r, stats), ouch_error::ok);

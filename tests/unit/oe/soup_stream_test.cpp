@@ -27,9 +27,12 @@ struct seen {
 };
 
 /// Feeds `stream` into `s` in pieces ending at `cuts` (sorted offsets); returns what came out.
-std::vector<seen> feed_pieces(soup_stream& s, std::span<const std::byte> stream, const std::vector<size_t>& cuts) {
+std::vector<seen> feed_pieces(soup_stream& s, std::span<const std::byte> stream,
+                              const std::vector<size_t>& cuts) {
     std::vector<seen> out;
-    const auto sink = [&](const soup_packet& p) { out.push_back({p.type, {p.payload.begin(), p.payload.end()}}); };
+    const auto sink = [&](const soup_packet& p) {
+        out.push_back({p.type, {p.payload.begin(), p.payload.end()}});
+    };
     size_t at = 0;
     for (size_t cut : cuts) {
         (void)s.feed(stream.subspan(at, cut - at), sink);
@@ -42,7 +45,8 @@ std::vector<seen> feed_pieces(soup_stream& s, std::span<const std::byte> stream,
 /// A client's side of a short session: login, an order, a heartbeat, a debug note, logout.
 std::vector<std::byte> client_session() {
     std::vector<std::byte> out(512);
-    size_t n = soup_emit(soup_login_request{md::text<6>("TRADER"), md::text<10>("SECRET"), md::text<10>(""), {1}}, out);
+    size_t n = soup_emit(
+        soup_login_request{md::text<6>("TRADER"), md::text<10>("SECRET"), md::text<10>(""), {1}}, out);
     std::array<std::byte, 64> msg;
     const size_t m = ouch_emit(ouch_cancel_order{md::text<14>("ORD1"), 0}, msg);
     n += soup_emit(std::span(out).subspan(n), soup_type::unsequenced_data, std::span(msg).first(m));
@@ -57,7 +61,8 @@ TEST(soup_stream, whole_packets_are_views_of_the_bytes_fed) {
     const auto stream = client_session();
     soup_stream s(128);
     std::vector<const std::byte*> where;
-    ASSERT_EQ(s.feed(stream, [&](const soup_packet& p) { where.push_back(p.payload.data()); }), soup_error::ok);
+    ASSERT_EQ(s.feed(stream, [&](const soup_packet& p) { where.push_back(p.payload.data()); }),
+              soup_error::ok);
     ASSERT_EQ(where.size(), 5u);
     EXPECT_EQ(where[0], stream.data() + 3) << "no copy";
     EXPECT_EQ(s.stats().packets, 5u);
@@ -126,7 +131,8 @@ TEST(soup_stream, an_oversize_length_prefix_stops_the_stream_and_is_counted) {
 TEST(soup_stream, a_zero_length_prefix_stops_the_stream) {
     soup_stream s(64);
     int packets = 0;
-    EXPECT_EQ(s.feed(bytes({0x00, 0x01, 0x48, 0x00, 0x00, 0x00, 0x01, 0x48}), [&](const soup_packet&) { ++packets; }),
+    EXPECT_EQ(s.feed(bytes({0x00, 0x01, 0x48, 0x00, 0x00, 0x00, 0x01, 0x48}),
+                     [&](const soup_packet&) { ++packets; }),
               soup_error::zero_length);
     EXPECT_EQ(packets, 1);
     EXPECT_EQ(s.stats().zero_length, 1u);

@@ -113,8 +113,10 @@ TEST(soupbintcp, variable_packets_carry_their_payload_as_a_view) {
     };
     const shape shapes[] = {
         {cat({bytes({0x00, 0x06, 0x2b}), ascii("hello")}), soup_type::debug, ascii("hello")},
-        {cat({bytes({0x00, 0x04, 0x53}), bytes({0x01, 0x02, 0x03})}), soup_type::sequenced_data, bytes({1, 2, 3})},
-        {cat({bytes({0x00, 0x03, 0x55}), bytes({0xff, 0x00})}), soup_type::unsequenced_data, bytes({0xff, 0x00})},
+        {cat({bytes({0x00, 0x04, 0x53}), bytes({0x01, 0x02, 0x03})}), soup_type::sequenced_data,
+         bytes({1, 2, 3})},
+        {cat({bytes({0x00, 0x03, 0x55}), bytes({0xff, 0x00})}), soup_type::unsequenced_data,
+         bytes({0xff, 0x00})},
         {bytes({0x00, 0x01, 0x53}), soup_type::sequenced_data, {}}, // an empty message is framed
         {bytes({0x00, 0x01, 0x2b}), soup_type::debug, {}},
     };
@@ -137,8 +139,8 @@ TEST(soupbintcp, directions_of_the_types) {
         EXPECT_TRUE(soup_sent_by_server(t)) << to_string(t);
         EXPECT_FALSE(soup_sent_by_client(t)) << to_string(t);
     }
-    for (const soup_type t : {soup_type::login_request, soup_type::unsequenced_data, soup_type::client_heartbeat,
-                              soup_type::logout_request}) {
+    for (const soup_type t : {soup_type::login_request, soup_type::unsequenced_data,
+                              soup_type::client_heartbeat, soup_type::logout_request}) {
         EXPECT_TRUE(soup_sent_by_client(t)) << to_string(t);
         EXPECT_FALSE(soup_sent_by_server(t)) << to_string(t);
     }
