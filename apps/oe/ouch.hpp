@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "apps/md/field_io.hpp"
+#include "apps/oe/soupbintcp.hpp"
 
 namespace tachyon::oe {
 
@@ -346,6 +347,23 @@ size_t ouch_emit(const M& m, std::span<std::byte> out) {
     md::field_writer w(out.data() + 1);
     M::visit(m, w);
     return ouch_length<M>();
+}
+
+/// Bytes of `M` framed in its SoupBinTCP data packet.
+template <class M>
+constexpr size_t ouch_packet_length() {
+    return soup_header_len + ouch_length<M>();
+}
+
+/// Writes `m` framed as the SoupBinTCP packet that carries it, in place (no copy): Unsequenced
+/// Data for an inbound message, Sequenced Data for an outbound one. `out` holds at least
+/// `ouch_packet_length<M>()` bytes; returns that length.
+template <class M>
+size_t ouch_emit_packet(const M& m, std::span<std::byte> out) {
+    constexpr soup_type t =
+        M::direction == ouch_direction::inbound ? soup_type::unsequenced_data : soup_type::sequenced_data;
+    soup_write_header(out, t, ouch_length<M>());
+    return soup_header_len + ouch_emit(m, out.subspan(soup_header_len));
 }
 
 /// Messages seen by `ouch_dispatch`, by outcome and by type byte.

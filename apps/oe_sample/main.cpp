@@ -45,12 +45,9 @@ public:
     /// Appends an OUCH message in Unsequenced (client) or Sequenced (server) Data.
     template <class M>
     segment& ouch(const M& m) {
-        std::byte msg[128];
-        const size_t n = ouch_emit(m, msg);
-        const soup_type t = _from_client ? soup_type::unsequenced_data : soup_type::sequenced_data;
         std::byte buf[160];
-        add(std::span(buf, soup_emit(buf, t, std::span(msg, n))),
-            std::string(1, char(t)) + ":" + char(M::type));
+        const size_t n = ouch_emit_packet(m, buf);
+        add(std::span(buf, n), std::string(_from_client ? "U:" : "S:") + char(M::type)); // what it must be
         return *this;
     }
     /// Prints the first `n` bytes as a segment of their own (labelled "-"), keeping the rest.

@@ -206,6 +206,22 @@ TEST(ouch, every_wrong_shape_is_named) {
     }
 }
 
+TEST(ouch, a_message_framed_in_place_in_its_soupbintcp_packet) {
+    const auto cancel_packet = cat({
+        bytes({0x00, 0x14, 0x55}),       // Packet Length 20 = 1 + 19, Unsequenced Data 'U'
+        bytes({0x58}), token2,           // Cancel Order 'X', Order Token
+        bytes({0x00, 0x00, 0x00, 0x00}), // Shares 0
+    });
+    std::vector<std::byte> out(ouch_packet_length<ouch_cancel_order>());
+    ASSERT_EQ(ouch_emit_packet(ouch_cancel_order{text<14>("ORD00000000002"), 0}, out), 22u);
+    EXPECT_TRUE(same(out, cancel_packet));
+
+    const auto event_packet = cat({bytes({0x00, 0x0b, 0x53}), bytes({0x53}), ts_0930, bytes({0x45})});
+    out.assign(ouch_packet_length<ouch_system_event>(), std::byte{0});
+    ASSERT_EQ(ouch_emit_packet(ouch_system_event{34200000000000, 'E'}, out), 13u) << "Sequenced Data 'S'";
+    EXPECT_TRUE(same(out, event_packet));
+}
+
 /// Records what `ouch_dispatch` hands over.
 struct recorder {
     std::vector<char> types;
