@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -306,6 +307,72 @@ TEST(pcap_writer_classic, rotates_with_a_header_per_file_and_cuts_to_snaplen) {
             EXPECT_EQ(test::load<uint32_t>(b, r + 8), 64u);
             EXPECT_EQ(test::load<uint32_t>(b, r + 12), 200u);
         }
+    }
+}
+
+TEST(pcapng_writer, rotation_property_against_a_reference_model) {
+    // Random frame sizes, snapshot lengths and limits, in both formats; the reference model
+    // places each frame itself (a new file when this one would pass the limit and already
+    // holds a frame) and the files must match it: same frames, in order, cut to the snapshot,
+    // each file no larger than the limit unless it holds a single frame.
+    capture_path file("tachyon-pcapng-property");
+    std::mt19937 rng(20261129);
+    for (int round = 0; round < 60; ++round) {
+        const bool ng = rng() % 3 != 0;
+        pcap_options o;
+        o.format = ng ? capture_format::pcapng : capture_format::pcap;
+        o.snaplen = rng() % 2 ? 0 : uint32_t(4 + rng() % 200); // 4: the sequence number stays
+        o.rotate_bytes = 100 + rng() % 3000;
+        const size_t header = ng ? 44 + 32 : 24;
+        const size_t cap = o.snaplen ? o.snaplen : (ng ? capture_max_snaplen : 65535);
+        std::vector<std::vector<uint32_t>> model(1);
+        size_t model_bytes = header;
+        pcap_writer w;
+        ASSERT_TRUE(w.open(file.path, o));
+        const uint32_t count = 1 + rng() % 40;
+        std::vector<size_t> lens;
+        for (uint32_t i = 0; i < count; ++i) {
+            const size_t len = 4 + rng() % 1600;
+            lens.push_back(len);
+            const size_t caplen = std::min(len, cap);
+            const size_t size = ng ? pcapng_enhanced_packet_size(caplen) : pcap_record_size(caplen);
+            if (!model.back().empty() && model_bytes + size > o.rotate_bytes) {
+                model.emplace_back();
+                model_bytes = header;
+            }
+            model.back().push_back(i);
+            model_bytes += size;
+            w.write(numbered_frame(i, len), i, capture_direction(1 + i % 2));
+        }
+        ASSERT_TRUE(w.close());
+        ASSERT_EQ(w.files(), model.size()) << "round " << round;
+        for (size_t n = 0; n < model.size(); ++n) {
+            const auto b = test::read_bytes(pcap_writer::rotated_path(file.path, n));
+            if (model[n].size() > 1) {
+                EXPECT_LE(b.size(), o.rotate_bytes) << "round " << round;
+            }
+            std::vector<uint32_t> seqs;
+            if (ng) {
+                const auto f = test::parse_pcapng(b);
+                ASSERT_TRUE(f.ok) << f.error;
+                for (const auto& p : f.packets) {
+                    seqs.push_back(seq_of(p.data));
+                    EXPECT_EQ(p.origlen, lens[seqs.back()]);
+                    EXPECT_EQ(p.caplen, std::min<size_t>(lens[seqs.back()], cap));
+                    EXPECT_EQ(p.flags, 1 + seqs.back() % 2);
+                }
+            } else {
+                for (size_t at = 24; at + 16 <= b.size();) {
+                    const uint32_t caplen = test::load<uint32_t>(b, at + 8);
+                    ASSERT_LE(at + 16 + caplen, b.size());
+                    seqs.push_back(uint32_t(b[at + 16]) << 24 | uint32_t(b[at + 17]) << 16 |
+                                   uint32_t(b[at + 18]) << 8 | b[at + 19]);
+                    at += 16 + caplen;
+                }
+            }
+            EXPECT_EQ(seqs, model[n]) << "round " << round << " file " << n;
+        }
+        EXPECT_FALSE(std::filesystem::exists(pcap_writer::rotated_path(file.path, model.size())));
     }
 }
 
