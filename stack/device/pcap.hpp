@@ -143,8 +143,9 @@ public:
     }
     /// The inner device's counters.
     const device_stats& stats() const override { return _inner.stats(); }
-    /// The inner device's own report sections.
-    void report(json_writer& w) const override { _inner.report(w); }
+    /// The inner device's own report sections, then `pcap`: frames recorded, files started,
+    /// whether a write failed.
+    void report(json_writer& w) const override;
 
     /// The wrapped device.
     device& inner() { return _inner; }

@@ -39,4 +39,13 @@ size_t pcap_device::tx_burst(std::span<packet> frames) {
     return done;
 }
 
+void pcap_device::report(json_writer& w) const {
+    _inner.report(w);
+    w.begin_section("pcap");
+    w.field("frames", _writer.frames());
+    w.field("files", _writer.files());
+    w.field("write_failed", uint64_t(_writer.failed()));
+    w.end_section();
+}
+
 } // namespace tachyon

@@ -48,7 +48,7 @@ def ping_through(netns, start_echo, pcap, *args, count=20, size=56, interval=0.0
     netns.configure_kernel_side(e.tap)
     r = ping(netns, count, interval=interval, size=size)
     assert r.returncode == 0 and f"{count} received" in r.stdout, r.stdout + r.stderr
-    e.stop()
+    return e.stop()
 
 
 def test_every_frame_has_its_direction_and_the_stacks_time(netns, start_echo, tmp_path):
@@ -99,11 +99,13 @@ def test_snaplen_cuts_frames_and_is_declared(netns, start_echo, tmp_path):
 def test_rotation_makes_files_that_each_open(netns, start_echo, tmp_path):
     pcap = tmp_path / "rot.pcapng"
     limit = 50_000
-    ping_through(netns, start_echo, pcap, "--pcap-rotate", "0.05", count=60, size=1400, interval=0.005)
+    stats = ping_through(netns, start_echo, pcap, "--pcap-rotate", "0.05", count=60, size=1400, interval=0.005)
     files = [pcap] + sorted(tmp_path.glob("rot.pcapng.*"), key=lambda p: int(p.suffix[1:]))
     assert len(files) >= 3, files
     assert [p.name for p in files[1:]] == [f"rot.pcapng.{i}" for i in range(1, len(files))], files
-    requests = 0
+    assert stats["pcap"]["files"] == len(files), stats["pcap"]
+    assert stats["pcap"]["write_failed"] == 0, stats["pcap"]
+    requests = recorded = 0
     for p in files:
         assert p.stat().st_size <= limit, (p, p.stat().st_size)
         assert "File type:           pcapng" in capinfos(p), capinfos(p)
@@ -111,7 +113,9 @@ def test_rotation_makes_files_that_each_open(netns, start_echo, tmp_path):
         rows = frames(p, "frame.packet_flags_direction", "icmp.type")
         assert rows and all(d for d, _ in rows), (p, rows)
         requests += sum(1 for d, t in rows if t == "8" and int(d, 0) == INBOUND)
+        recorded += len(rows)
     assert requests == 60, "every request is in exactly one file"
+    assert recorded == stats["pcap"]["frames"], (recorded, stats["pcap"])
 
 
 def test_classic_pcap_stays_available(netns, start_echo, tmp_path):
