@@ -133,10 +133,7 @@ void add_backend_flags(cli& c, backend_options& o) {
         o.stack.mac = *mac;
         return {};
     });
-    c.option("pcap", "FILE", "record every frame received and sent to a pcap file", [&o](std::string_view v) -> result<void> {
-        o.pcap = std::string(v);
-        return {};
-    });
+    add_pcap_flags(c, o);
     c.option("stats", "FILE", "write the counters as JSON at exit and every --stats-interval", [&o](std::string_view v) -> result<void> {
         o.stats_path = std::string(v);
         return {};
@@ -182,6 +179,7 @@ result<void> backend_options::validate() const {
     if (!have_ip) return bad("--ip is required, like --ip 198.18.0.2/24");
     if (backend == "dpdk" && dpdk_args.empty()) return bad("--backend dpdk needs --dpdk \"EAL ARGS\"");
     if (backend == "xdp" && xdp.iface.empty()) return bad("--backend xdp needs --iface NAME (the interface to share)");
+    if (!capture_flag.empty() && !pcap) return bad("--" + capture_flag + " needs --pcap FILE");
     if (auto ok = stack.validate(); !ok) return ok;
     return {};
 }

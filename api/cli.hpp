@@ -11,6 +11,7 @@
 #include "stack/core/config.hpp"
 #include "stack/core/result.hpp"
 #include "stack/core/time.hpp"
+#include "stack/device/pcap_options.hpp"
 #include "stack/device/xdp/xdp_options.hpp"
 
 namespace tachyon {
@@ -58,6 +59,8 @@ struct backend_options {
     stack_config stack;                    ///< --ip, --gateway, --arp, --mac
     bool have_ip = false;                  ///< --ip was given
     std::optional<std::string> pcap;       ///< --pcap FILE
+    pcap_options capture;                  ///< --pcap-format, --pcap-snaplen, --pcap-rotate
+    std::string capture_flag;              ///< the first --pcap-* flag given (it needs --pcap)
     std::optional<std::string> stats_path; ///< --stats FILE
     duration stats_interval = duration::s(1); ///< --stats-interval SECONDS
     std::string log_level = "info";        ///< --log-level LEVEL
@@ -77,6 +80,9 @@ void add_backend_flags(cli& c, backend_options& o);
 
 /// Declares the AF_XDP backend's flags (--iface, --xdp-*) on `c`, writing into `o`.
 void add_xdp_flags(cli& c, xdp_options& o);
+
+/// Declares the capture flags (--pcap, --pcap-format, --pcap-snaplen, --pcap-rotate) on `c`.
+void add_pcap_flags(cli& c, backend_options& o);
 
 /// Parses a count of seconds such as "1", "0.5" or "2.25" into a duration.
 std::optional<duration> parse_seconds(std::string_view text);

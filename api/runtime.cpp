@@ -86,10 +86,24 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
     }
     device* dev = rt->_backend.get();
     if (options.pcap) {
-        if (auto ok = rt->_pcap_writer.open(*options.pcap); !ok) return ok.err();
-        rt->_pcap = std::make_unique<pcap_device>(*dev, rt->_pcap_writer);
+        pcap_options po = options.capture;
+        po.interface_name = options.backend == "tap" ? options.tap
+                            : options.backend == "xdp" ? options.xdp.iface
+                                                       : "dpdk port " + std::to_string(options.port);
+        if (auto ok = rt->_pcap_writer.open(*options.pcap, po); !ok) return ok.err();
+        // The stack's instants are CLOCK_MONOTONIC; the capture shows Unix time. The offset is
+        // fixed here, so the file's times keep the stack's spacing even if the wall clock steps.
+        timespec wall{};
+        ::clock_gettime(CLOCK_REALTIME, &wall);
+        const int64_t offset = int64_t(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec -
+                               monotonic_clock::now().ns_since_epoch();
+        const capture_clock clock{[](const void*) { return monotonic_clock::now(); }, nullptr, offset};
+        rt->_pcap = std::make_unique<pcap_device>(*dev, rt->_pcap_writer, clock);
         dev = rt->_pcap.get();
-        log().info("recording frames to {}", *options.pcap);
+        log().info("recording frames to {} ({}{}{})", *options.pcap,
+                   po.format == capture_format::pcapng ? "pcapng" : "classic pcap",
+                   po.snaplen ? ", snaplen " + std::to_string(po.snaplen) : std::string(),
+                   po.rotate_bytes ? ", a new file every " + std::to_string(po.rotate_bytes) + " bytes" : std::string());
     }
     auto st = stack::create(rt->_options.stack, *dev);
     if (!st) return st.err();
@@ -102,7 +116,7 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
 runtime::~runtime() {
     _stack.reset(); // flushes queued frames through the recorder before it goes
     _pcap.reset();
-    if (_pcap_writer.is_open()) (void)_pcap_writer.close();
+    if (auto ok = _pcap_writer.close(); !ok) log().error("{}", ok.err().message);
 }
 
 int runtime::run(const std::function<void(instant)>& each) {

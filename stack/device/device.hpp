@@ -15,6 +15,7 @@
 #include "stack/core/addr.hpp"
 #include "stack/core/result.hpp"
 #include "stack/core/stats.hpp"
+#include "stack/core/time.hpp"
 
 namespace tachyon {
 
@@ -27,6 +28,7 @@ struct device_caps {
     bool tx_ipv4_checksum = false;   ///< the device fills IPv4 header checksums on transmit
     bool tx_l4_checksum = false;     ///< the device fills UDP and TCP checksums on transmit
     bool multicast_filter = false;   ///< the device filters multicast by an exact MAC list
+    bool rx_time_hook = false;       ///< the device wants `on_rx_time` for every received burst (the pcap decorator)
 };
 
 /// Device-level counters, kept by each device.
@@ -48,6 +50,9 @@ public:
 
     /// Receives up to `out.size()` frames into `out[0..n)`; returns n (0 when none is waiting).
     virtual size_t rx_burst(std::span<packet> out) = 0;
+    /// The stack's receive time `now` for the frames of the last `rx_burst`, given before it
+    /// processes them (once per non-empty burst, only when `capabilities().rx_time_hook`).
+    virtual void on_rx_time(std::span<const packet> frames, instant now) { (void)frames, (void)now; }
     /// Queues frames for transmission; takes ownership of `frames[0..n)` and returns n. The
     /// frames it did not accept are left in place for the caller.
     virtual size_t tx_burst(std::span<packet> frames) = 0;

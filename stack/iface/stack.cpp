@@ -90,6 +90,10 @@ size_t stack::poll(instant now) { return process(_dev.rx_burst(_rx), now); }
 size_t stack::process(size_t n, instant now) {
     _now = now;
     tx_batch batch(*this, now); // what the iteration queues leaves in one burst at its end
+    // The pcap decorator records received frames with this receive time, before the layers
+    // read them (a reply may be written over the request in place).
+    if (_caps.rx_time_hook && n > 0) [[unlikely]]
+        _dev.on_rx_time(std::span<const packet>(_rx.data(), n), now);
     for (size_t i = 0; i < n; ++i) {
         // The layers take the frame by rvalue and may keep it (a reply, a queue) or leave it
         // here, where it goes back to its pool at the end of the iteration.
