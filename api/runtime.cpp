@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -144,8 +145,9 @@ int runtime::run(const std::function<void(instant)>& each) {
         if (_options.idle) {
             // Back off only after a run of empty polls, and never past the next timer.
             idle_polls = n == 0 ? idle_polls + 1 : 0;
-            if (idle_polls > 1000) {
-                timespec ts{0, 50'000};
+            const int64_t until_timer = (_stack->next_deadline() - now).count_ns();
+            if (idle_polls > 1000 && until_timer > 0) {
+                timespec ts{0, long(std::min<int64_t>(until_timer, 50'000))};
                 ::nanosleep(&ts, nullptr);
             }
         }

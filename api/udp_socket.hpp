@@ -20,7 +20,7 @@ namespace tachyon {
 /// An address and a port.
 struct endpoint {
     ipv4_address address; ///< the IPv4 address
-    uint16_t port = 0;    ///< the UDP port
+    uint16_t port = 0;    ///< the port (UDP or TCP)
 };
 
 /// A UDP socket (move-only; closing it leaves its groups).

@@ -1,8 +1,10 @@
 #pragma once
-/// A hierarchical timing wheel (Varghese & Lauck, with cascading) for the stack's timers:
-/// retransmission, delayed ACK, persist, keepalive, TIME_WAIT, connect timeouts, ARP retries,
-/// IGMP reports. Thousands of connections arm and re-arm them; few ever expire, so arming,
-/// re-arming and cancelling are O(1) and cheap, and expiry pays for the rest.
+/// A hierarchical timing wheel (Varghese & Lauck, with cascading) for the TCP connections'
+/// timers: retransmission, delayed ACK, persist, keepalive, TIME_WAIT, connect timeouts.
+/// Thousands of connections arm and re-arm them; few ever expire, so arming, re-arming and
+/// cancelling are O(1) and cheap, and expiry pays for the rest. (ARP and IGMP keep one
+/// deadline each for their whole table, which the poll loop compares with `now`: one timer
+/// per table, not per entry, so they do not need the wheel.)
 ///
 /// Nodes. A `timer` is a Boost.Intrusive node embedded in the object that owns it (a TCP
 /// connection). The wheel only links nodes: it never allocates after construction. The hook is

@@ -1,6 +1,8 @@
 #pragma once
-/// The stack's per-layer counters. Every frame the stack does not deliver or answer ends in
-/// exactly one `drop_*` counter, named for the reason (BSD tcpstat style).
+/// The stack's per-layer counters (Ethernet, ARP, IPv4, ICMP, UDP, transmit; TCP's are in
+/// stack/net/tcp_stats.hpp, the ARP cache's and the IGMP host's with them, each device's in
+/// its own). Every frame the stack does not deliver or answer ends in exactly one `drop_*`
+/// counter, named for the reason (BSD tcpstat style).
 
 #include "stack/core/stats.hpp"
 
@@ -96,7 +98,8 @@ struct udp_stats {
 #define TACHYON_TX_COUNTERS(X)                                                           \
     X(frames)              /* frames handed to the device */                             \
     X(drop_device_full)    /* frames the device refused (its transmit queue was full) */ \
-    X(drop_no_buffer)      /* frames never built: the buffer pool was empty */
+    X(drop_no_buffer)      /* frames never built: the buffer pool was empty */           \
+    X(drop_no_headroom)    /* a frame without room in front for its Ethernet header */
 
 /// Transmit-path counters.
 struct tx_stats {

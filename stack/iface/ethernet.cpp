@@ -48,7 +48,7 @@ void stack::ethernet_input(packet&& frame, instant now) {
 void stack::ethernet_output(packet&& frame, const mac_address& dst, uint16_t ethertype) {
     std::byte* h = frame.prepend(wire::ethernet_repr::header_len);
     if (h == nullptr) [[unlikely]] {
-        TACHYON_DROP(_stats.ipv4.drop_no_headroom);
+        TACHYON_DROP(_stats.tx.drop_no_headroom);
         return;
     }
     wire::ethernet_repr{dst, _mac, ethertype}.emit({h, wire::ethernet_repr::header_len});

@@ -1,6 +1,6 @@
 #pragma once
 /// The per-core stack: one object owns everything below the API for one device queue (ARP
-/// cache, counters, transmit queue, later sockets and connections). Nothing is shared between
+/// cache, IGMP host, UDP and TCP tables, counters, transmit queue, timers). Nothing is shared between
 /// stacks, so nothing is locked; two stacks can live in one process (tests do).
 ///
 /// `poll(now)` is one run-to-completion iteration: take a burst from the device, carry each
@@ -72,7 +72,8 @@ public:
 
     /// Announces our address (RFC 5227 §2.3 gratuitous ARP) and starts resolving the gateway.
     void start(instant now);
-    /// Closes every socket, leaving every group: the IGMP leaves go out now. For a clean exit.
+    /// Closes every UDP socket, leaving every group: the IGMP leaves go out now. For a clean
+    /// exit. TCP connections are left as they are (the application closes them first).
     void stop(instant now);
     /// One iteration: receive a burst, process it, run due timers, transmit. Returns the
     /// number of frames received.
@@ -175,7 +176,9 @@ public:
     /// Opens a connection to `dst:port` (SYN now); `callbacks` say what happens next.
     result<tcp_id> tcp_connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
                                instant now);
-    /// Sets the callbacks of a connection (accepted ones start with none).
+    /// Sets the callbacks of a connection (accepted ones start with none). Data and an end of
+    /// stream that arrived while there was no reader (or one that consumed nothing) go to the
+    /// new `on_data` at once: setting the callbacks again is also how a paused reader resumes.
     errc tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks);
     /// Queues up to `data.size()` bytes for sending; returns how many were taken (never blocks).
     size_t tcp_send(tcp_id id, std::span<const std::byte> data, instant now);
@@ -196,7 +199,8 @@ public:
     /// Sets a connection's send and receive buffer sizes (0 keeps one), each at most the
     /// stack's configured `tcp.send_buffer` / `tcp.receive_buffer`.
     errc tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive);
-    /// A connection's control block (read-only), or null for a stale id.
+    /// A connection's control block (read-only), or null for a stale id. After on_closed it
+    /// stays visible here through TIME-WAIT, while every other call on the id is refused.
     const tcp_connection* tcp_connection_of(tcp_id id) const;
 
     /// An empty frame with headroom for every header, or an empty handle (counted) when the

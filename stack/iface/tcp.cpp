@@ -15,11 +15,16 @@ namespace tachyon {
 
 tcp_connection* stack::tcp_find(tcp_id id) {
     const uint32_t slot = _tcp.find(id);
-    return slot == tcp_table::npos ? nullptr : _tcp[slot].tcb.get();
+    // Once on_closed was called the id is no longer the application's, though the connection
+    // may linger in TIME-WAIT: no call reaches it (a second on_closed from an abort, callbacks
+    // set again on it, sends).
+    if (slot == tcp_table::npos || _tcp[slot].closed_told) return nullptr;
+    return _tcp[slot].tcb.get();
 }
 
 const tcp_connection* stack::tcp_connection_of(tcp_id id) const {
-    return const_cast<stack*>(this)->tcp_find(id);
+    const uint32_t slot = _tcp.find(id);
+    return slot == tcp_table::npos ? nullptr : _tcp[slot].tcb.get();
 }
 
 void stack::tcp_release(uint32_t slot) {
@@ -63,7 +68,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     }
     if (ip.dst != _config.address.address) [[unlikely]] {
         // TCP is unicast only (RFC 1122 §4.2.3.10): a broadcast segment is not for us.
-        TACHYON_DROP(_stats.ipv4.drop_not_for_us);
+        TACHYON_DROP(_stats.tcp.drop_not_unicast);
         return;
     }
     ++_stats.tcp.rx_segments;
@@ -339,6 +344,7 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     if (ev.closed) {
         const tcp_callbacks cb = _tcp[slot].callbacks;
         _tcp[slot].callbacks = tcp_callbacks{};
+        _tcp[slot].closed_told = true;
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, ev.reason);
         if (!_tcp.current(id)) return;
     }

@@ -34,6 +34,7 @@ namespace tachyon {
     X(drop_bad_port)           /* a port of 0 */                                                      \
     X(drop_bad_option)         /* option lengths that overrun or are wrong */                         \
     X(drop_no_connection)      /* no connection or listener: answered with RST (RFC 9293 §3.10.7.1) */ \
+    X(drop_not_unicast)        /* sent to a broadcast address: TCP is unicast (RFC 1122 §4.2.3.10) */ \
     X(drop_not_acceptable)     /* outside the receive window (RFC 9293 §3.10.7.4) */                  \
     X(drop_paws)               /* an old timestamp: PAWS (RFC 7323 §5) */                             \
     X(drop_bad_ack)            /* an ACK for data never sent, or too old (RFC 5961 §5) */             \

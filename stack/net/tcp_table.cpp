@@ -39,6 +39,7 @@ result<uint32_t> tcp_table::allocate(const tcp_tuple& t) {
     s.callbacks = tcp_callbacks{};
     s.eof_pending = false;
     s.listener = -1;
+    s.closed_told = false;
     return slot;
 }
 

@@ -57,6 +57,7 @@ struct tcp_slot {
     bool eof_pending = false;            ///< the peer's FIN waits until the bytes before it are consumed
     bool dirty = false;                  ///< listed for output at the end of this iteration
     int32_t listener = -1;               ///< the listener whose backlog this half-open connection holds, or -1
+    bool closed_told = false;            ///< on_closed was called: the id is no longer the application's
     uint64_t key = 0;                    ///< the 4-tuple it is filed under while allocated
 };
 

@@ -91,6 +91,32 @@ TEST_F(stack_trace, arp_request_from_a_sender_that_cannot_be_answered_is_dropped
     EXPECT_EQ(sent().size(), 1u);
 }
 
+// TCP is unicast only (RFC 1122 §4.2.3.10): a SYN to the subnet's broadcast address gets no
+// RST and is counted under TCP, not as an IPv4 packet for someone else.
+TEST_F(stack_trace, tcp_to_a_broadcast_address_is_dropped_under_tcp) {
+    make();
+    introduce_peer();
+    const ipv4_address bcast{198, 18, 0, 255};
+    std::vector<std::byte> pkt(20 + 20);
+    wire::tcp_repr syn;
+    syn.src_port = 40000;
+    syn.dst_port = 7;
+    syn.seq = wire::seq32{1};
+    syn.flags = wire::tcp_flags::syn;
+    syn.window = 1000;
+    syn.emit(std::span(pkt).subspan(20), peer_ip, bcast, 0);
+    wire::ipv4_repr ip;
+    ip.total_len = uint16_t(pkt.size());
+    ip.protocol = wire::ip_protocol::tcp;
+    ip.src = peer_ip;
+    ip.dst = bcast;
+    ip.emit(pkt);
+    feed(eth(mac_address::broadcast(), wire::ethertype::ipv4, pkt));
+    EXPECT_TRUE(sent().empty()) << "no RST to a broadcast";
+    EXPECT_EQ(st->stats().tcp.drop_not_unicast, 1u);
+    EXPECT_EQ(st->stats().ipv4.drop_not_for_us, 0u);
+}
+
 TEST_F(stack_trace, echo_reply_mirrors_the_request) {
     make();
     feed(eth(mac_address::broadcast(), wire::ethertype::arp, arp(wire::arp_operation::request, our_ip)));

@@ -545,5 +545,30 @@ TEST_F(tcp_trace, the_end_of_the_stream_is_told_after_the_last_byte_is_consumed)
     EXPECT_TRUE(app.eof);
 }
 
+// Found by fuzz_stack_program in CI: after on_closed (the connection in TIME-WAIT), the
+// application set callbacks on the id again, aborted it, and heard on_closed a second time.
+// Once on_closed is told the id is no longer the application's: every call is refused.
+TEST_F(tcp_trace, after_on_closed_the_id_takes_no_more_calls_and_on_closed_comes_once) {
+    make_tcp();
+    const uint32_t s = handshake(1000);
+    const tcp_id id = app.id;
+    at(sec(1));
+    ASSERT_EQ(st->tcp_close(id, clock.now()), errc::ok);
+    expect_sent(FIN | ACK, s + 1, 1001, 0);
+    peer(fin(1001, s + 2)); // the peer's FIN acknowledges ours: TIME-WAIT
+    expect_sent(ACK, s + 2, 1002, 0);
+    ASSERT_EQ(state(), tcp_state::time_wait) << "still visible for inspection";
+    ASSERT_TRUE(app.closed);
+    app.closed = false;
+    EXPECT_EQ(st->tcp_set_callbacks(id, callbacks()), errc::not_found);
+    EXPECT_EQ(st->tcp_abort(id, clock.now()), errc::not_found);
+    EXPECT_EQ(st->tcp_close(id, clock.now()), errc::not_found);
+    EXPECT_EQ(st->tcp_set_nodelay(id, true), errc::not_found);
+    EXPECT_EQ(app_send("late"), 0u);
+    EXPECT_FALSE(app.closed) << "on_closed once";
+    expect_silence();
+    EXPECT_EQ(state(), tcp_state::time_wait) << "TIME-WAIT runs its course";
+}
+
 } // namespace
 } // namespace tachyon
