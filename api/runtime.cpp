@@ -145,10 +145,12 @@ int runtime::run(const std::function<void(instant)>& each) {
         if (_options.idle) {
             // Back off only after a run of empty polls, and never past the next timer.
             idle_polls = n == 0 ? idle_polls + 1 : 0;
-            const int64_t until_timer = (_stack->next_deadline() - now).count_ns();
-            if (idle_polls > 1000 && until_timer > 0) {
-                timespec ts{0, long(std::min<int64_t>(until_timer, 50'000))};
-                ::nanosleep(&ts, nullptr);
+            if (idle_polls > 1000) {
+                const int64_t until_timer = (_stack->next_deadline() - now).count_ns();
+                if (until_timer > 0) {
+                    timespec ts{0, long(std::min<int64_t>(until_timer, 50'000))};
+                    ::nanosleep(&ts, nullptr);
+                }
             }
         }
     }
