@@ -125,10 +125,10 @@ int runtime::run(const std::function<void(instant)>& each) {
     instant start = monotonic_clock::now();
     instant end = _options.run_for ? start + *_options.run_for : instant::never();
     instant next_stats = start + _options.stats_interval;
+    write_stats(); // before "ready": a reader that waited for it finds the stats file
     log().info("ready: {} on {} {}, mac {}", _stack->address().to_string(), _options.backend,
                _options.backend == "tap" ? _options.tap
                : _options.backend == "xdp" ? _options.xdp.iface : _options.dpdk_args, _stack->mac().to_string());
-    write_stats();
     unsigned idle_polls = 0;
     while (!stop_requested()) {
         // The clock is read once, right after the burst arrives (receive timestamps).

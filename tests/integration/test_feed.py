@@ -39,7 +39,9 @@ def compare_books(feed_books, truth):
 
 @pytest.mark.every_backend
 def test_lossy_lines_and_a_forced_gap_end_with_every_book_right(netns, backend, lab, start_feed, tmp_path):
-    n = session_size()
+    # The 10^6 messages through the TAP; a fifth of that through the other backends,
+    # which share every line of the feed above the device (it keeps CI's time in bounds).
+    n = session_size() if backend == "tap" else max(session_size() // 5, 60_000)
     cap = Capture(netns, lab.capture_device(), tmp_path / "feed.pcap", seconds=240)
     feed = start_feed(lab, "--stale-after", 5, duration=240)
     pub = Publisher(netns, tmp_path, "--seed", 42, "--symbols", 100, "--messages", n, "--rate", 100_000,

@@ -109,7 +109,7 @@ def test_general_query_answered_within_max_response_time(netns, backend, lab, st
     cap = start_capture(netns, lab, tmp_path)
     recv = join_and_settle(start_mcast, lab, cap, [g1, g2])
     time.sleep(1.2)  # past the unsolicited report interval: no state-change report still pending
-    max_resp = 2.0
+    max_resp = 1.0
     delays = []
     for _ in range(3):
         send_query(netns, lab, 3, max_resp_ds=int(max_resp * 10))

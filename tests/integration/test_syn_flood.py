@@ -59,7 +59,7 @@ def test_a_client_connects_through_a_syn_flood_and_after_abandoned_handshakes(ne
     # Warm up (the first connections touch what the steady state uses), then measure.
     assert cycles(netns, 5)["ok"] == 5
     rss_before = rss_kb(e.proc.pid)
-    before = e.read_stats()["tcp"]
+    before = e.wait_stats(lambda s: True)["tcp"]
 
     f = flood(netns, lab, e, 10000, 2000, "spoofed")
     time.sleep(0.3)  # the backlog fills in the first 64 ms of the flood

@@ -143,7 +143,7 @@ def test_echo_returns_a_20mb_stream(netns, echo_bin, start_program, tmp_path):
 def test_1000_concurrent_connections_used_and_closed_cleanly(netns, echo_bin, start_program, tmp_path):
     lab = TcpLab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo")
-    before = e.read_stats()
+    before = e.wait_stats(lambda s: True)
     r = run_kernel(netns, "many-clients", "--port", PORT, "--count", 1000, "--parallel", 64,
                    "--max-seconds", 100, timeout=130)
     assert r["connected"] == 1000 and r["max_open"] == 1000, r
@@ -163,7 +163,7 @@ def test_1000_concurrent_connections_used_and_closed_cleanly(netns, echo_bin, st
 def test_kernel_gets_rst_from_a_closed_port(netns, echo_bin, start_program):
     lab = TcpLab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT)
-    before = e.read_stats()
+    before = e.wait_stats(lambda s: True)
     r = run_kernel(netns, "connrefused", "--port", PORT + 1, "--count", 3)
     assert r == {"refused": 3, "timeouts": 0, "other": []}, r
     s = e.wait_stats(lambda s: s["tcp"]["tx_resets"] - before["tcp"]["tx_resets"] >= 3)
@@ -250,7 +250,7 @@ def test_echo_parses_sockperf_messages_split_and_coalesced(netns, echo_bin, star
 def test_malformed_segments_counted_and_dropped(netns, echo_bin, start_program):
     lab = TcpLab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo")
-    before = e.read_stats()
+    before = e.wait_stats(lambda s: True)
     r = run_kernel(netns, "malformed", "--iface", lab.tap, "--dst-mac", e.mac, "--src-mac", lab.kernel_mac(),
                    "--port", PORT, "--count", 1200)
     assert r["sent"] == 1200, r

@@ -12,11 +12,11 @@
 namespace tachyon::md {
 namespace {
 
-const mold_session session = text<10>("TEST000001");
+const mold_session test_session = text<10>("TEST000001");
 
-/// A downstream packet of `session` numbering its messages from `first`; message i is the
+/// A downstream packet of `test_session` numbering its messages from `first`; message i is the
 /// 8-byte big-endian sequence number it carries (so the sink can check what it got).
-std::vector<std::byte> packet(uint64_t first, uint64_t last, const mold_session& s = session) {
+std::vector<std::byte> packet(uint64_t first, uint64_t last, const mold_session& s = test_session) {
     std::vector<std::byte> out(1500);
     mold_packet_builder b(out, s, first);
     for (uint64_t seq = first; seq <= last; ++seq) {
@@ -31,7 +31,7 @@ std::vector<std::byte> packet(uint64_t first, uint64_t last, const mold_session&
 /// A heartbeat or end of session announcing `next`.
 std::vector<std::byte> control(uint64_t next, uint16_t count) {
     std::vector<std::byte> out(32);
-    auto bytes = mold_packet_builder(out, session, next).finish_as(count);
+    auto bytes = mold_packet_builder(out, test_session, next).finish_as(count);
     return {bytes.begin(), bytes.end()};
 }
 
@@ -68,7 +68,7 @@ protected:
     std::optional<mold_request> poll() { return arb.poll(clock.now(), sink); }
     void expect_request(const std::optional<mold_request>& r, uint64_t seq, uint16_t count) {
         ASSERT_TRUE(r.has_value());
-        EXPECT_EQ(r->header.session, session);
+        EXPECT_EQ(r->header.session, test_session);
         EXPECT_EQ(r->header.sequence, seq);
         EXPECT_EQ(r->header.count, count);
     }

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "stack/wire/ipv4.hpp"
+#include "unit/wire/byte_edits.hpp"
 #include "unit/wire/captures.hpp"
 
 namespace tachyon::wire {
@@ -17,6 +18,7 @@ namespace {
 
 using test::as_bytes;
 using test::from;
+using test::same;
 
 /// The ICMP message of a captured frame.
 template <size_t N>
@@ -24,10 +26,6 @@ std::span<const std::byte> icmp_of(const uint8_t (&frame)[N]) {
     return from(frame, test::l4_offset);
 }
 
-/// True when two byte ranges hold the same bytes.
-bool same(std::span<const std::byte> a, std::span<const std::byte> b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
 
 TEST(icmp, parses_a_captured_echo_request) {
     icmp_repr icmp;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "stack/wire/ethernet.hpp"
+#include "unit/wire/byte_edits.hpp"
 #include "unit/wire/captures.hpp"
 
 namespace tachyon::wire {
@@ -20,6 +21,7 @@ namespace {
 
 using test::as_bytes;
 using test::from;
+using test::same;
 
 /// 198.18.4.1, the host in the TAP captures.
 constexpr ipv4_address host{198, 18, 4, 1};
@@ -38,10 +40,6 @@ std::span<const std::byte> igmp_of(const uint8_t (&frame)[N]) {
     return from(frame, test::igmp_offset);
 }
 
-/// True when two byte ranges hold the same bytes.
-bool same(std::span<const std::byte> a, std::span<const std::byte> b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
 
 /// A record's contents, copied out of `for_each_record` for comparison.
 struct record_copy {

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/byte_edits.hpp"
 #include "unit/wire/captures.hpp"
 
 namespace tachyon::wire {
@@ -18,6 +19,7 @@ namespace {
 
 using test::as_bytes;
 using test::from;
+using test::keep;
 
 /// The captured echo request's IPv4 datagram (header + ICMP).
 std::span<const std::byte> ping_datagram() { return from(test::echo_request_frame, test::ip_offset); }
@@ -221,10 +223,6 @@ auto version_ihl(uint8_t v) {
 /// Sets the total length field.
 auto total_length(uint16_t v) {
     return [v](std::vector<std::byte>& b) { store_be16(b.data() + 2, v); };
-}
-/// Keeps only the first `n` bytes.
-auto keep(size_t n) {
-    return [n](std::vector<std::byte>& b) { b.resize(n); };
 }
 
 TEST(ipv4, validation_table) {

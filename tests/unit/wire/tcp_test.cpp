@@ -13,12 +13,16 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/byte_edits.hpp"
 #include "unit/wire/captures.hpp"
 
 namespace tachyon::wire {
 namespace {
 
 using test::from;
+using test::same;
+using test::keep;
+using test::dst_port;
 
 /// 198.18.5.1, the kernel in the TCP captures.
 constexpr ipv4_address kernel{198, 18, 5, 1};
@@ -31,10 +35,6 @@ std::span<const std::byte> segment_of(const uint8_t (&frame)[N]) {
     return from(frame, test::l4_offset);
 }
 
-/// True when two byte ranges hold the same bytes.
-bool same(std::span<const std::byte> a, std::span<const std::byte> b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
 
 /// Recomputes the checksum of a segment sent from `src` to `dst`.
 void fix_checksum(std::vector<std::byte>& s, ipv4_address src = kernel, ipv4_address dst = peer) {
@@ -558,10 +558,6 @@ struct tcp_case {
     wire_error expected;  ///< the verdict
 };
 
-/// Keeps only the first `n` bytes.
-auto keep(size_t n) {
-    return [n](std::vector<std::byte>& b) { b.resize(n); };
-}
 /// Sets the data offset (in 32-bit words).
 auto data_offset(uint8_t words) {
     return [words](std::vector<std::byte>& b) { b[12] = std::byte(uint8_t(words << 4)); };
@@ -569,10 +565,6 @@ auto data_offset(uint8_t words) {
 /// Sets the source port.
 auto src_port(uint16_t v) {
     return [v](std::vector<std::byte>& b) { store_be16(b.data(), v); };
-}
-/// Sets the destination port.
-auto dst_port(uint16_t v) {
-    return [v](std::vector<std::byte>& b) { store_be16(b.data() + 2, v); };
 }
 /// Sets option byte `i` (byte 20 + i of the header).
 auto option_byte(size_t i, uint8_t v) {

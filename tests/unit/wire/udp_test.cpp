@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wire/byte_edits.hpp"
 #include "unit/wire/captures.hpp"
 
 namespace tachyon::wire {
@@ -18,6 +19,9 @@ namespace {
 
 using test::as_bytes;
 using test::from;
+using test::same;
+using test::keep;
+using test::dst_port;
 
 /// 198.18.4.1, the sender in the TAP captures.
 constexpr ipv4_address a1{198, 18, 4, 1};
@@ -27,10 +31,6 @@ constexpr ipv4_address a2{198, 18, 4, 2};
 /// The captured "tachyon\n" datagram (UDP header + payload).
 std::span<const std::byte> tachyon_datagram() { return from(test::udp_tachyon_frame, test::l4_offset); }
 
-/// True when two byte ranges hold the same bytes.
-bool same(std::span<const std::byte> a, std::span<const std::byte> b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end());
-}
 
 TEST(udp, a_captured_datagram_verifies_and_parses) {
     udp_repr udp;
@@ -191,17 +191,9 @@ struct udp_case {
     wire_error expected;  ///< the verdict
 };
 
-/// Keeps only the first `n` bytes.
-auto keep(size_t n) {
-    return [n](std::vector<std::byte>& b) { b.resize(n); };
-}
 /// Sets the length field.
 auto length(uint16_t v) {
     return [v](std::vector<std::byte>& b) { store_be16(b.data() + 4, v); };
-}
-/// Sets the destination port.
-auto dst_port(uint16_t v) {
-    return [v](std::vector<std::byte>& b) { store_be16(b.data() + 2, v); };
 }
 
 TEST(udp, validation_table) {

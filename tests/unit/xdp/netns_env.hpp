@@ -45,6 +45,10 @@ public:
     }
 };
 
+/// Registered once per test binary, however many files include this header.
+inline const ::testing::Environment* const xdp_netns_registered =
+    ::testing::AddGlobalTestEnvironment(new xdp_netns_environment);
+
 } // namespace tachyon::test
 
 /// Skips the test when the process could not get its own network namespace.

@@ -26,8 +26,6 @@
 namespace tachyon {
 namespace {
 
-const auto* const g_env = ::testing::AddGlobalTestEnvironment(new test::xdp_netns_environment);
-
 constexpr ipv4_address us{198, 18, 0, 2};
 constexpr ipv4_address other{198, 18, 0, 1};
 constexpr mac_address our_mac{{0x02, 0, 0, 0, 0, 2}};

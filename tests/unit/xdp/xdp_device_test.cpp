@@ -24,9 +24,7 @@
 namespace tachyon {
 namespace {
 
-const auto* const g_env = ::testing::AddGlobalTestEnvironment(new test::xdp_netns_environment);
-
-constexpr ipv4_address us{198, 18, 0, 2};
+constexpr ipv4_address stack_ip{198, 18, 0, 2};
 
 /// A raw socket on the kernel's end of the veth.
 struct raw_port {
@@ -94,7 +92,7 @@ protected:
         c.options.iface = _near;
         c.options.attach = attach;
         c.options.frames = 4096;
-        c.address = us;
+        c.address = stack_ip;
         auto d = xdp_device::open(c);
         EXPECT_TRUE(d) << (d ? "" : d.err().message);
         return d ? std::move(*d) : nullptr;
@@ -119,7 +117,7 @@ TEST_F(xdp_device_test, frames_for_the_stack_arrive_in_the_umem_and_others_stay_
     raw_port far(_far.c_str());
     ASSERT_GE(far.fd, 0);
     const mac_address mac = d->capabilities().mac;
-    ASSERT_TRUE(far.send(ipv4_frame(mac, us, 0xa5)));
+    ASSERT_TRUE(far.send(ipv4_frame(mac, stack_ip, 0xa5)));
     packet p = receive(*d);
     ASSERT_TRUE(p);
     ASSERT_EQ(p.size(), 100u);
@@ -207,7 +205,7 @@ TEST_F(xdp_device_test, close_detaches_the_program) {
 
 TEST_F(xdp_device_test, errors_name_the_interface_the_queue_and_the_remedy) {
     xdp_config c;
-    c.address = us;
+    c.address = stack_ip;
     c.options.iface = "nosuch0";
     auto missing = xdp_device::open(c);
     ASSERT_FALSE(missing);
