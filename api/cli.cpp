@@ -172,6 +172,23 @@ void add_backend_flags(cli& c, backend_options& o) {
         o.core = n;
         return {};
     });
+    c.option("tcp-rto-min", "SECONDS", "TCP: the retransmission timeout's floor (default 0.2; RFC 6298 says 1)",
+             [&o](std::string_view v) -> result<void> {
+        auto d = parse_seconds(v);
+        if (!d || *d <= duration{}) return bad("expected seconds above 0, like 0.01");
+        o.stack.tcp.rto_min = *d;
+        if (o.stack.tcp.rto_initial < *d) o.stack.tcp.rto_initial = *d;
+        return {};
+    });
+    c.option("tcp-tlp-delayed-ack", "SECONDS",
+             "TCP: how long the peer may delay an ACK, added to the tail loss probe's wait when one "
+             "segment is in flight (default 0.2; 0 for a peer that ACKs at once)",
+             [&o](std::string_view v) -> result<void> {
+        auto d = parse_seconds(v);
+        if (!d) return bad("expected seconds, like 0.04");
+        o.stack.tcp.tlp_delayed_ack = *d;
+        return {};
+    });
     add_xdp_flags(c, o.xdp);
 }
 

@@ -197,6 +197,12 @@ public:
         return _s && _s->open ? _s->st->tcp_set_user_timeout(_s->id, d) : errc::not_found;
     }
 
+    /// Sets this stream's RTO floor and tail-loss-probe timings (see `tcp_recovery_timers`:
+    /// a LAN to an exchange wants an RTO floor of a few milliseconds, not 200).
+    errc set_recovery_timers(const tcp_recovery_timers& t) {
+        return _s && _s->open ? _s->st->tcp_set_recovery_timers(_s->id, t) : errc::not_found;
+    }
+
     /// This stream's send and receive buffer sizes.
     tcp_buffer_sizes buffer_sizes() const {
         const tcp_connection* c = control_block();

@@ -74,6 +74,8 @@ result<void> stack_config::validate() const {
         return invalid("TCP receive buffer too large for the window scale");
     if (tcp.msl <= duration{} || tcp.rto_min <= duration{} || tcp.rto_initial < tcp.rto_min || tcp.rto_max < tcp.rto_initial)
         return invalid("TCP timers must satisfy 0 < rto_min <= rto_initial <= rto_max and msl > 0");
+    if (tcp.pto_min <= duration{} || tcp.tlp_delayed_ack < duration{})
+        return invalid("TCP tail loss probe timers must satisfy pto_min > 0 and tlp_delayed_ack >= 0");
     if (tcp.max_retransmits == 0) return invalid("TCP max retransmits must be at least 1");
     if (icmp_error_burst == 0 && icmp_error_rate != 0) return invalid("ICMP error burst must be at least 1");
     return {};

@@ -41,6 +41,18 @@ struct multicast_settings {
     uint8_t multicast_ttl = 1;                                ///< TTL of multicast we send (RFC 1112 §6.1)
 };
 
+/// The loss-recovery timers of one connection (`tcp_settings` gives every connection's start).
+struct tcp_recovery_timers {
+    duration rto_min = duration::ms(200);         ///< RFC 6298 (2.4) says 1 s; 200 ms as Linux; a LAN
+                                                  ///< wants 5-20 ms (faster recovery, more spurious
+                                                  ///< retransmissions when the peer stalls)
+    duration pto_min = duration::ms(2);           ///< floor of the tail loss probe's timeout (RFC 8985
+                                                  ///< §7.2; Linux's TCP_TIMEOUT_MIN)
+    duration tlp_delayed_ack = duration::ms(200); ///< RFC 8985 §7.2 WCDelAckT, added to the probe's
+                                                  ///< timeout when one segment is in flight (at most
+                                                  ///< rto_min): 0 for a peer that ACKs at once
+};
+
 /// TCP settings (RFC 9293 and companions); every connection's buffers are sized from here.
 struct tcp_settings {
     size_t max_connections = 1024;                 ///< connections at once, TIME_WAIT included
@@ -60,6 +72,9 @@ struct tcp_settings {
     bool nagle = false;                            ///< RFC 896 / RFC 1122 §4.2.3.4; off for latency
     bool timestamps = true;                        ///< RFC 7323 timestamps (RTTM, PAWS)
     bool sack = true;                              ///< RFC 2018 SACK-permitted and SACK blocks
+    bool tail_loss_probe = true;                   ///< RFC 8985 §7 TLP (needs SACK on the connection)
+    duration pto_min = duration::ms(2);            ///< see tcp_recovery_timers
+    duration tlp_delayed_ack = duration::ms(200);  ///< see tcp_recovery_timers
     uint8_t window_scale = 7;                      ///< RFC 7323 §2 shift we offer (0..14)
     bool keepalive = false;                        ///< RFC 1122 §4.2.3.6, off by default
     duration keepalive_idle = duration::s(7200);   ///< idle time before the first probe

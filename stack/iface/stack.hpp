@@ -196,6 +196,8 @@ public:
     errc tcp_set_keepalive(tcp_id id, bool on, instant now);
     /// Aborts the connection when data stays unacknowledged for `d` (0: off).
     errc tcp_set_user_timeout(tcp_id id, duration d);
+    /// Sets a connection's RTO floor and tail-loss-probe timings (`tcp_recovery_timers`).
+    errc tcp_set_recovery_timers(tcp_id id, const tcp_recovery_timers& t);
     /// Sets a connection's send and receive buffer sizes (0 keeps one), each at most the
     /// stack's configured `tcp.send_buffer` / `tcp.receive_buffer`.
     errc tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive);

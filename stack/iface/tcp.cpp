@@ -527,4 +527,13 @@ errc stack::tcp_set_user_timeout(tcp_id id, duration d) {
     return errc::ok;
 }
 
+errc stack::tcp_set_recovery_timers(tcp_id id, const tcp_recovery_timers& t) {
+    tcp_connection* c = tcp_find(id);
+    if (c == nullptr) return errc::not_found;
+    if (t.rto_min <= duration{} || t.pto_min <= duration{} || t.tlp_delayed_ack < duration{})
+        return errc::invalid_argument;
+    c->set_recovery_timers(t);
+    return errc::ok;
+}
+
 } // namespace tachyon

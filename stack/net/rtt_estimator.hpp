@@ -42,6 +42,12 @@ public:
     void restart(duration initial) {
         *this = rtt_estimator(std::clamp(initial, _min, _max), _min, _max);
     }
+    /// Sets the lower bound of the RTO (§2.4), applied at once to the current estimate.
+    void set_min(duration min) {
+        _min = std::min(min, _max);
+        if (_have_sample) _base = std::clamp(_srtt + std::max(granularity, _rttvar * 4), _min, _max);
+        if (_backoff == 0) _rto = _have_sample ? _base : std::clamp(_rto, _min, _max);
+    }
     /// Doubles the RTO after a retransmission timeout (§5.5), up to the maximum.
     void back_off() {
         if (_rto < _max) _rto = std::min(_rto * 2, _max);

@@ -73,8 +73,19 @@ void tcp_connection::reset_state() {
     _snd_mss = _segment_budget = 536;
     _ts_recent = 0;
     _cwnd = _ssthresh = _dup_acks = 0;
-    _in_recovery = false;
+    _in_recovery = _sack_recovery = false;
+    _high_sack = seq32{};
+    _pto_at = instant::never();
+    _tlp_outstanding = _tlp_retransmission = false;
+    _tlp_end = seq32{};
+    _rack_xmit_ts = instant{};
+    _rack_end_seq = seq32{};
+    _rack_rtt = duration{};
+    _rack_min_rtt = duration::s(3600);
+    _rack_delivered = _rack_reordering = false;
+    _rack_at = instant::never();
     _rtt = rtt_estimator(_settings.rto_initial, _settings.rto_min, _settings.rto_max);
+    _timers = tcp_recovery_timers{_settings.rto_min, _settings.pto_min, _settings.tlp_delayed_ack};
     _rto_at = _persist_at = _delack_at = _keepalive_at = _time_wait_at = _connect_deadline = instant::never();
     _persist_backoff = duration{};
     _user_timeout = duration{};
@@ -111,7 +122,7 @@ tcp_events tcp_connection::enter_time_wait(instant now) {
     // RFC 9293 §3.10.7.4: TIME-WAIT lasts 2 MSL; the buffers are no longer needed.
     enter(tcp_state::time_wait);
     _time_wait_at = now + _settings.msl * 2;
-    _rto_at = _persist_at = _keepalive_at = _delack_at = instant::never();
+    _rto_at = _pto_at = _rack_at = _persist_at = _keepalive_at = _delack_at = instant::never();
     for (size_t i = 0; i < _tx_count; ++i) tx_at(i).frame.reset();
     _tx_head = _tx_count = _tx_sent = 0;
     _tx_bytes = 0;
@@ -156,6 +167,7 @@ void tcp_connection::open_active(const tcp_tuple& t, seq32 iss, uint16_t local_m
     _snd_nxt = iss + 1;
     _snd_max = _snd_nxt;
     _recover = iss; // RFC 6582 §3.2: "recover" starts at the initial send sequence number
+    _high_sack = iss;
     _tx_end = iss + 1;
     _last_received = now;
     _connect_deadline = now + timeout;
@@ -180,6 +192,7 @@ void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn,
     _snd_nxt = iss + 1;
     _snd_max = _snd_nxt;
     _recover = iss;
+    _high_sack = iss;
     _tx_end = iss + 1;
     _last_received = now;
     negotiate(syn.options, local_mss);
@@ -240,6 +253,11 @@ void tcp_connection::extend_tail(size_t n) {
     _tx_end += uint32_t(n);
 }
 
+void tcp_connection::set_recovery_timers(const tcp_recovery_timers& t) {
+    _timers = t;
+    _rtt.set_min(t.rto_min);
+}
+
 bool tcp_connection::push_send(packet&& frame) {
     if (!send_slot_free()) [[unlikely]]
         return false; // never overwrite an entry: the oldest one holds unacknowledged data
@@ -248,6 +266,7 @@ bool tcp_connection::push_send(packet&& frame) {
     e.offset = uint32_t(frame.headroom());
     e.seq = _tx_end;
     e.transmissions = 0;
+    e.sacked = e.lost = e.rexmit = false;
     e.frame = std::move(frame);
     _tx_end += e.len;
     _tx_bytes += e.len;

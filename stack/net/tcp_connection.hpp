@@ -6,8 +6,10 @@
 ///
 /// Companions: RFC 6298 (retransmission timer, rtt_estimator.hpp), RFC 5681 and RFC 6582
 /// (congestion control, fast retransmit, NewReno), RFC 7323 (window scale, timestamps, PAWS),
-/// RFC 2018 (SACK: this side sends SACK blocks for what it holds out of order), RFC 5961
-/// (challenge ACKs), RFC 1122 §4.2.3.6 (keepalive), §4.2.2.17 (zero-window probes).
+/// RFC 2018 (SACK: this side sends SACK blocks for what it holds out of order), RFC 6675 and
+/// RFC 2883 (SACK-based loss recovery and D-SACK, tcp_recovery.cpp), RFC 8985 §7 (tail loss
+/// probe), RFC 5961 (challenge ACKs), RFC 1122 §4.2.3.6 (keepalive), §4.2.2.17 (zero-window
+/// probes).
 ///
 /// Buffers: the send queue holds frames of application data, one segment each, at a fixed
 /// place in the buffer; a (re)transmission writes headers in front of the payload and sends a
@@ -219,6 +221,10 @@ public:
     size_t send_queue_slots() const { return _tx.size(); }
     /// The receive buffer's limit in bytes.
     size_t receive_buffer() const { return _recv_limit; }
+    /// Sets this connection's RTO floor and tail-loss-probe timings.
+    void set_recovery_timers(const tcp_recovery_timers& t);
+    /// This connection's RTO floor and tail-loss-probe timings.
+    tcp_recovery_timers recovery_timers() const { return _timers; }
     /// Aborts when data stays unacknowledged this long (RFC 9293 §3.8.3 user timeout; 0: off).
     void set_user_timeout(duration d) { _user_timeout = d; }
 
@@ -246,6 +252,10 @@ public:
     uint32_t snd_wnd() const { return _snd_wnd; }
     /// Segments held out of order.
     size_t out_of_order_count() const { return _ooo_count; }
+    /// True during fast recovery (RFC 6675 with SACK, else RFC 6582 NewReno).
+    bool in_recovery() const { return _in_recovery; }
+    /// When the tail loss probe fires (RFC 8985 §7.2), or never.
+    instant pto_deadline() const { return _pto_at; }
     /// The timestamp clock (RFC 7323 §5.4): milliseconds.
     static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); }
 
@@ -256,7 +266,11 @@ private:
         uint32_t offset = 0;          // payload start within the buffer's room
         uint32_t len = 0;             // payload bytes
         instant sent_at;              // first transmission (RTT sample, Karn's rule)
+        instant last_sent;            // latest transmission (RFC 8985 RACK)
         uint8_t transmissions = 0;    // 0: not sent yet
+        bool sacked = false;          // RFC 6675 scoreboard: the peer holds it (SACK block)
+        bool lost = false;            // RFC 6675 §4 IsLost
+        bool rexmit = false;          // retransmitted in the current recovery (below HighRxt)
     };
     struct ooo_entry {
         seq32 seq;
@@ -280,7 +294,7 @@ private:
     void send_entry(tx_entry& e, instant now, tcp_emit_queue& out);
     void send_rst(seq32 seq, tcp_emit_queue& out);
     bool process_ack(const wire::tcp_repr& seg, uint32_t seg_len, instant now, tcp_emit_queue& out, tcp_events& ev);
-    void take_acked(seq32 ack, instant now, tcp_events& ev);
+    void take_acked(seq32 ack, instant now);
     void on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out);
     void on_dup_ack(instant now, tcp_emit_queue& out);
     void retransmit_head(instant now, tcp_emit_queue& out);
@@ -293,6 +307,22 @@ private:
     void arm_rto(instant now);
     void handshake_rtt(instant now);
     uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
+    void send_next_new(instant now, tcp_emit_queue& out);
+    // Loss recovery (tcp_recovery.cpp): RFC 6675 scoreboard, RFC 8985 §7 tail loss probe.
+    bool update_scoreboard(const wire::tcp_options& o, seq32 ack, instant now);
+    void mark_lost();
+    bool head_lost();
+    uint32_t pipe() const;
+    void enter_recovery(instant now, tcp_emit_queue& out);
+    void recovery_send(instant now, tcp_emit_queue& out);
+    void retransmit_entry(size_t i, instant now, tcp_emit_queue& out);
+    void clear_scoreboard();
+    void arm_pto(instant now);
+    void send_loss_probe(instant now, tcp_emit_queue& out);
+    void tlp_on_ack(seq32 ack, bool dsack, bool advanced);
+    void rack_delivered(const tx_entry& e, instant now);
+    bool rack_detect_loss(instant now);
+    void rack_on_ack(instant now, tcp_emit_queue& out);
 
     const tcp_settings& _settings;
     tcp_stats& _stats;
@@ -316,9 +346,27 @@ private:
     // Congestion control (RFC 5681, RFC 6582).
     uint32_t _cwnd = 0, _ssthresh = 0;
     uint32_t _dup_acks = 0;
-    seq32 _recover;
+    seq32 _recover;                  // RFC 6582 recover, RFC 6675 RecoveryPoint
     bool _in_recovery = false;
+    bool _sack_recovery = false;     // the recovery is RFC 6675's (SACK), not NewReno's
+    seq32 _high_sack;                // RFC 6675 HighSACK: the end of the highest SACKed block
     rtt_estimator _rtt;
+
+    // RFC 8985 §7 tail loss probe.
+    instant _pto_at = instant::never();
+    bool _tlp_outstanding = false;   // TLP.end_seq set: a probe awaits its ACK
+    bool _tlp_retransmission = false; // TLP.is_retrans
+    seq32 _tlp_end;                  // TLP.end_seq
+    tcp_recovery_timers _timers;     // this connection's floors (from the settings)
+
+    // RFC 8985 §6 RACK: the most recently sent segment known delivered.
+    instant _rack_xmit_ts;           // RACK.xmit_ts
+    seq32 _rack_end_seq;             // RACK.end_seq
+    duration _rack_rtt{};            // RACK.rtt
+    duration _rack_min_rtt = duration::s(3600); // RACK.min_RTT (none yet: large)
+    bool _rack_delivered = false;    // RACK.xmit_ts is set
+    bool _rack_reordering = false;   // RACK.reord: a segment arrived after a later one
+    instant _rack_at = instant::never(); // the reordering timer
 
     // Send queue: entries [0, _tx_sent) are in flight, the rest unsent.
     std::vector<tx_entry> _tx;       // ring storage

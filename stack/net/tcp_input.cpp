@@ -206,11 +206,15 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         return false;
     }
     const uint32_t wnd = uint32_t(seg.window) << _snd_wscale;
-    if (seg.ack > _snd_una) {
+    // RFC 6675 §5: every ACK's SACK blocks update the scoreboard first.
+    const bool dsack = _sack_ok && seg.options.sack_count > 0 && update_scoreboard(seg.options, seg.ack, now);
+    const bool advanced = seg.ack > _snd_una;
+    if (advanced) {
         const uint32_t acked = uint32_t(seg.ack - _snd_una);
-        take_acked(seg.ack, now, ev);
+        take_acked(seg.ack, now);
         _snd_una = seg.ack;
         if (_snd_nxt < _snd_una) _snd_nxt = _snd_una; // after go-back-N, a late ACK
+        if (_high_sack < _snd_una) _high_sack = _snd_una; // HighSACK never lags HighACK
         on_new_ack(seg.ack, acked, now, out);
         // RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it.
         if (_snd_una == _snd_max) _rto_at = instant::never();
@@ -221,6 +225,9 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         ++_stats.dup_acks;
         on_dup_ack(now, out);
     }
+    tlp_on_ack(seg.ack, dsack, advanced);
+    if (_sack_ok && _rack_delivered) rack_on_ack(now, out); // RFC 8985 §6.2 step 5
+    if (advanced) arm_pto(now); // RFC 8985 §7.2: and with each ACK of new data
     // RFC 9293 §3.10.7.4: update the send window from the newest segment.
     if (_snd_wl1 < seg.seq || (_snd_wl1 == seg.seq && _snd_wl2 <= seg.ack)) {
         if (wnd > _snd_wnd && !_fin_queued) ev.writable = true;
@@ -259,14 +266,14 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
     return true;
 }
 
-void tcp_connection::take_acked(seq32 ack, instant now, tcp_events& ev) {
-    (void)ev;
+void tcp_connection::take_acked(seq32 ack, instant now) {
     const tx_entry* newest_clean = nullptr;
     instant newest_sent;
     while (_tx_count > 0) {
         tx_entry& e = tx_at(0);
         const seq32 end = e.seq + e.len;
         if (end <= ack) {
+            if (!e.sacked) rack_delivered(e, now);
             // Karn's rule (RFC 6298 §3): time only segments sent once.
             if (e.transmissions == 1) {
                 newest_clean = &e;
@@ -294,6 +301,19 @@ void tcp_connection::take_acked(seq32 ack, instant now, tcp_events& ev) {
 }
 
 void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out) {
+    if (_in_recovery && _sack_recovery) {
+        if (ack >= _recover) {
+            // RFC 6675 §5: recovery ends once RecoveryPoint is acknowledged; cwnd is ssthresh.
+            _cwnd = std::max(_ssthresh, _snd_mss);
+            _in_recovery = _sack_recovery = false;
+            _dup_acks = 0;
+        } else {
+            // A partial ACK: the scoreboard says what else is lost (§5 step C).
+            mark_lost();
+            recovery_send(now, out);
+        }
+        return;
+    }
     if (_in_recovery) {
         if (ack >= _recover) {
             // RFC 6582 §3.2 step 3: a full acknowledgment ends fast recovery.
@@ -311,6 +331,11 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
         return;
     }
     _dup_acks = 0;
+    // RFC 6675 §5 (4): the scoreboard may show the new first segment lost already.
+    if (_sack_ok && _high_sack > _snd_una && _snd_una >= _recover && head_lost()) {
+        enter_recovery(now, out);
+        return;
+    }
     if (_cwnd < _ssthresh) {
         _cwnd += std::min(acked, _snd_mss); // RFC 5681 §3.1 eq. (2): slow start
     } else {
@@ -321,18 +346,20 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
 void tcp_connection::on_dup_ack(instant now, tcp_emit_queue& out) {
     ++_dup_acks;
     if (_in_recovery) {
-        _cwnd += _snd_mss; // RFC 5681 §3.2 step 4: each further duplicate inflates the window
+        if (_sack_recovery) {
+            // RFC 6675 §5 step C: send what the scoreboard and the pipe allow.
+            mark_lost();
+            recovery_send(now, out);
+        } else {
+            _cwnd += _snd_mss; // RFC 5681 §3.2 step 4: each further duplicate inflates the window
+        }
         return;
     }
-    // RFC 6582 §3.2 step 2: enter fast retransmit only for losses after the last recovery.
-    if (_dup_acks == 3 && _snd_una >= _recover) {
-        _ssthresh = std::max(flight_size() / 2, 2 * _snd_mss); // RFC 5681 eq. (4)
-        _recover = _snd_max;
-        ++_stats.fast_retransmits;
-        retransmit_head(now, out);
-        _cwnd = _ssthresh + 3 * _snd_mss; // RFC 5681 §3.2 step 3
-        _in_recovery = true;
-    }
+    // RFC 6582 §3.2 step 2 (RFC 6675 §5 (4) likewise): enter fast retransmit only for losses
+    // after the last recovery; with SACK, also as soon as the scoreboard shows the first
+    // segment lost (IsLost(HighACK + 1)).
+    if (_snd_una >= _recover && (_dup_acks == 3 || (_sack_ok && _high_sack > _snd_una && head_lost())))
+        enter_recovery(now, out);
 }
 
 bool tcp_connection::can_append(size_t len) {

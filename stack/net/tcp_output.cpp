@@ -108,6 +108,7 @@ void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
     s.payload_offset = e.offset;
     s.payload_len = e.len;
     if (e.transmissions == 0) e.sent_at = now;
+    e.last_sent = now;
     if (e.transmissions < 255) ++e.transmissions;
     out.push(s);
 }
@@ -144,12 +145,28 @@ void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
     }
 }
 
+void tcp_connection::send_next_new(instant now, tcp_emit_queue& out) {
+    tx_entry& e = tx_at(_tx_sent);
+    const bool retransmission = e.transmissions > 0; // after a timeout went back to SND.UNA
+    send_entry(e, now, out);
+    if (retransmission) ++_stats.retransmits;
+    _snd_nxt = e.seq + e.len;
+    if (_snd_nxt > _snd_max) _snd_max = _snd_nxt;
+    ++_tx_sent;
+    if (_rto_at == instant::never()) arm_rto(now);
+}
+
 void tcp_connection::output(instant now, tcp_emit_queue& out) {
     const bool can_send_data = _state == tcp_state::established || _state == tcp_state::close_wait ||
                                _state == tcp_state::fin_wait_1 || _state == tcp_state::last_ack ||
                                _state == tcp_state::closing;
     bool sent = false;
-    if (can_send_data) {
+    if (can_send_data && _sack_recovery) {
+        // RFC 6675 §5 step C: holes first, then new data, as the pipe allows.
+        const seq32 before = _snd_nxt;
+        recovery_send(now, out);
+        sent = _snd_nxt != before;
+    } else if (can_send_data) {
         while (_tx_sent < _tx_count && !out.full()) {
             tx_entry& e = tx_at(_tx_sent);
             const uint32_t in_flight = flight_size();
@@ -166,15 +183,13 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
             // RFC 1122 §4.2.3.4 (Nagle), when asked for: hold a small segment while data is
             // unacknowledged.
             if (_nagle && e.len < _snd_mss && in_flight > 0) break;
-            const bool retransmission = e.transmissions > 0;
-            send_entry(e, now, out);
-            if (retransmission) ++_stats.retransmits;
-            _snd_nxt = e.seq + e.len;
-            if (_snd_nxt > _snd_max) _snd_max = _snd_nxt;
-            ++_tx_sent;
+            send_next_new(now, out);
             sent = true;
-            if (_rto_at == instant::never()) arm_rto(now);
         }
+        // RFC 8985 §7.2: the probe timer (re)starts when new data goes out.
+        if (sent) arm_pto(now);
+    }
+    if (can_send_data) {
         // CLOSE: the FIN follows the last byte queued (RFC 9293 §3.10.4).
         if (_fin_queued && !_fin_sent && _tx_sent == _tx_count) {
             _fin_seq = _tx_end;

@@ -17,8 +17,12 @@ namespace tachyon {
     X(closed_aborted)          /* connections aborted by the application (RST sent) */               \
     X(closed_unreachable)      /* connects ended by ICMP protocol/port unreachable (RFC 1122 §4.2.3.9) */ \
     X(icmp_ignored)            /* ICMP unreachable for TCP not acted on: soft, not ours, or not SYN-SENT */ \
-    X(retransmits)             /* segments retransmitted on timeout */                                \
-    X(fast_retransmits)        /* segments retransmitted on three duplicate ACKs (RFC 5681 §3.2) */  \
+    X(retransmits)             /* segments retransmitted on timeout or as a tail loss probe */         \
+    X(fast_retransmits)        /* segments retransmitted in fast recovery (RFC 5681 §3.2, RFC 6675; Linux TCPFastRetrans) */ \
+    X(sack_recoveries)         /* recoveries driven by SACK, RFC 6675 (Linux TCPSackRecovery) */   \
+    X(dsacks_received)         /* D-SACK blocks received, RFC 2883 (Linux TCPDSACKRecv) */           \
+    X(loss_probes)             /* tail loss probes sent, RFC 8985 §7 (Linux TCPLossProbes) */        \
+    X(loss_probe_recoveries)   /* losses repaired by a tail loss probe (Linux TCPLossProbeRecovery) */ \
     X(rto_expirations)         /* retransmission timeouts */                                          \
     X(dup_acks)                /* duplicate ACKs received */                                          \
     X(out_of_order)            /* segments kept beyond a gap */                                       \

@@ -34,6 +34,11 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
         // The connect timeout: no answer to our SYN (or to our SYN,ACK).
         return finish(tcp_close_reason::timeout);
     }
+    if (now >= _rack_at && now < _rto_at) {
+        _rack_at = instant::never();
+        rack_on_ack(now, out); // RFC 8985 §6.3: the reordering window has passed
+    }
+    if (now >= _pto_at && now < _rto_at) send_loss_probe(now, out); // RFC 8985 §7.3
     if (now >= _rto_at) {
         ++_stats.rto_expirations;
         _rtt.back_off(); // RFC 6298 (5.5)
@@ -59,6 +64,7 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
             _in_recovery = false;
             _dup_acks = 0;
             _recover = _snd_max;
+            clear_scoreboard();
             // Go back to SND.UNA: everything unacknowledged is sent again as the window grows.
             _tx_sent = 0;
             _snd_nxt = _snd_una;
@@ -105,7 +111,7 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
 }
 
 instant tcp_connection::next_deadline() const {
-    return std::min({_rto_at, _persist_at, _delack_at, _keepalive_at, _time_wait_at, _connect_deadline});
+    return std::min({_rto_at, _pto_at, _rack_at, _persist_at, _delack_at, _keepalive_at, _time_wait_at, _connect_deadline});
 }
 
 } // namespace tachyon

@@ -420,7 +420,8 @@ def cmd_impair_relay(a):
     stack's TAP (--stack-tap, through a packet socket). Kernel → stack frames are impaired as
     `tc qdisc add dev KERNEL-TAP root netem loss L reorder R duplicate D delay T` would: lost
     with probability L, duplicated with D, sent at once (ahead of the delayed ones) with R,
-    delayed by T otherwise. Stack → kernel frames pass unchanged. Bounded by --max-seconds."""
+    delayed by T otherwise. Stack → kernel frames are lost with probability --loss-to-kernel
+    (default 0), else pass unchanged. Bounded by --max-seconds."""
     TUNSETIFF, IFF_TAP, IFF_NO_PI = 0x400454CA, 0x0002, 0x1000
     PACKET_OUTGOING = 4
     rng = random.Random(a.seed)
@@ -433,7 +434,8 @@ def cmd_impair_relay(a):
     sel = selectors.DefaultSelector()
     sel.register(tap, selectors.EVENT_READ, "kernel")
     sel.register(ps, selectors.EVENT_READ, "stack")
-    stats = {"to_stack": 0, "to_kernel": 0, "lost": 0, "duplicated": 0, "reordered": 0, "delayed": 0}
+    stats = {"to_stack": 0, "to_kernel": 0, "lost": 0, "lost_to_kernel": 0, "duplicated": 0, "reordered": 0,
+             "delayed": 0}
     delayed = []  # (due, n, frame)
     n = 0
     print("ready", flush=True)
@@ -474,6 +476,9 @@ def cmd_impair_relay(a):
                         break
                     if addr[2] == PACKET_OUTGOING:
                         continue  # our own sends towards the stack
+                    if a.loss_to_kernel and rng.random() < a.loss_to_kernel:
+                        stats["lost_to_kernel"] += 1
+                        continue
                     os.write(tap, f)
                     stats["to_kernel"] += 1
     stats["seconds"] = round(time.monotonic() - start, 3)
@@ -541,6 +546,7 @@ def main():
     p.add_argument("--reorder", type=float, default=0.05)
     p.add_argument("--duplicate", type=float, default=0.01)
     p.add_argument("--delay", type=float, default=0.001, help="seconds")
+    p.add_argument("--loss-to-kernel", type=float, default=0.0, help="loss of the stack's frames")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--stop-file", default="/nonexistent")
     p.add_argument("--max-seconds", type=float, default=200)

@@ -74,6 +74,10 @@ struct seg {
     seg& from(uint16_t p) { src = p; return *this; }
     seg& to(uint16_t p) { dst = p; return *this; }
     seg& with(uint8_t f) { flags |= f; return *this; }
+    seg& sack(uint32_t left, uint32_t right) {
+        opt.sack_blocks[opt.sack_count++] = {wire::seq32{left}, wire::seq32{right}};
+        return *this;
+    }
 };
 
 /// A segment with these control bits and numbers.
