@@ -62,18 +62,23 @@ int mem_mcast_rx(const bench_options& o) {
     std::vector<std::byte> payload(std::max<uint32_t>(o.size, 8));
     steady_counter counter;
     uint64_t send_errors = 0, sent = 0, at_begin = 0;
-    const uint64_t polls = (o.warmup + o.count + burst - 1) / burst;
-    const uint64_t warmup_polls = o.warmup / burst;
-    for (uint64_t i = 0; i < polls; ++i) {
-        if (i == warmup_polls) {
+    const uint64_t total = o.warmup + o.count;
+    bool counting = false;
+    // Bursts never straddle the warm-up's end: exactly --count datagrams are measured (a last
+    // burst is short when --count is not a multiple of --burst).
+    while (sent < total) {
+        const bool measured = sent >= o.warmup;
+        if (measured && !counting) {
+            counting = true;
             at_begin = counter_cb.datagrams;
             counter.begin();
         }
-        for (uint64_t k = 0; k < burst; ++k, ++sent) {
+        const uint64_t n = std::min(burst, (measured ? total : o.warmup) - sent);
+        for (uint64_t k = 0; k < n; ++k, ++sent) {
             std::memcpy(payload.data(), &sent, 8);
             if (tx.udp_send_to(*tid, group, o.port, payload, now) != errc::ok) ++send_errors;
         }
-        switch_collection(i >= warmup_polls && collect_rx);
+        switch_collection(measured && collect_rx);
         rx.poll(now);
         switch_collection(false);
         if (!g_callgrind) now = now_instant();
