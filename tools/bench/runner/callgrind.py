@@ -38,7 +38,7 @@ def run_memory(s, bench, lwip, q, res):
             s.note(f"== callgrind: lwIP {proto.upper()} echo")
             res[f"cg_lwip_{proto}"] = callgrind(s, argv, out, n, None)
     n32 = max(n - n % 32, 32)  # whole bursts of 32
-    for burst in (1, 32):
+    for burst in (1, 32) if q["mcast_cg"] else ():
         out = s.out / f"callgrind-mcast-rx-{burst}.out"
         argv = callgrind_argv(out, bench, "mem-mcast-rx", "--burst", str(burst), "--count", str(n32), "--warmup",
                               "224", "--collect", "server")
