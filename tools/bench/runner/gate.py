@@ -7,7 +7,6 @@ import argparse
 import datetime
 import json
 import math
-import os
 import shutil
 import subprocess
 import time
@@ -183,7 +182,8 @@ def main(doc):
     failures = check(budgets, instructions, counts)
     took = time.time() - t0
     if failures:
-        print(f"gate: FAILED ({took:.0f} s): over budget (tools/bench/budgets; see tools/bench/README.md):")
+        print(f"gate: FAILED ({took:.0f} s): over budget or not measurable ({args.budgets}; see "
+              "tools/bench/README.md):")
         for f in failures:
             print(f"  {f}")
         return 1
