@@ -36,6 +36,7 @@ struct bench_options {
     mac_address peer_mac{{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}}; ///< --peer-mac: raw modes
     std::string cdf_path;                                       ///< --cdf: where the latency CDF goes
     std::string collect = "none"; ///< --collect: mem-pingpong, server | client | both | none
+    uint64_t burst = 1;           ///< --burst: mem-mcast-rx, datagrams sent before each receiver poll
     bool delayed_ack = false;     ///< --delayed-ack: TCP client (the next request carries the ACK)
     backend_options backend;      ///< the shared backend flags
 };

@@ -9,17 +9,23 @@
 /// System calls: perf_event_open on the raw_syscalls:sys_enter tracepoint for the calling
 /// thread (pid 0, any CPU, not inherited), enabled and disabled around the window. It counts
 /// every system call the thread enters, vDSO clock reads excluded (they are not system calls).
-/// Needs tracefs (for the tracepoint id) and root or perf_event_paranoid <= 1 for tracepoints.
+/// Needs the tracepoint's id, from tracefs: when it is not mounted (a fresh VM, or inside
+/// `ip netns exec`, which remounts /sys), a child process mounts it in a mount namespace of its
+/// own and reads the id (root only); and root or perf_event_paranoid <= 1 for tracepoints.
 /// The same event samples every system call (period 1) into a small ring with its number and
 /// the user-space call chain, read after the window: a stray call is named, not just counted.
 
 #include "tools/bench/hooks.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -122,6 +128,62 @@ namespace tachyon::bench {
 bool alloc_hook_available() { return TACHYON_BENCH_ALLOC_HOOK != 0; }
 
 namespace {
+/// The tracepoint's id read from a tracefs mounted by a child process in a mount namespace of
+/// its own (root, or CAP_SYS_ADMIN): the host's mounts stay as they are, and the id is the
+/// kernel's, valid everywhere. -1 (and why) when that cannot be done. Once per process.
+int tracepoint_id_private_mount(std::string& why) {
+    static int cached = -2;
+    static std::string cached_why;
+    if (cached != -2) {
+        why = cached_why;
+        return cached;
+    }
+    int fds[2];
+    if (::pipe(fds) != 0) {
+        why = cached_why = std::string("pipe: ") + std::strerror(errno);
+        return cached = -1;
+    }
+    const pid_t child = ::fork();
+    if (child == 0) {
+        // Only system calls from here on: this may be a copy of a multi-threaded process.
+        int id = -1, err = 0;
+        char dir[] = "/tmp/tachyon-tracefs-XXXXXX";
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+            ::mkdtemp(dir) == nullptr) {
+            err = errno;
+        } else {
+            if (::mount("nodev", dir, "tracefs", 0, nullptr) != 0) {
+                err = errno;
+            } else {
+                char path[96], buf[32] = {};
+                std::snprintf(path, sizeof path, "%s/events/raw_syscalls/sys_enter/id", dir);
+                const int f = ::open(path, O_RDONLY);
+                const ssize_t n = f >= 0 ? ::read(f, buf, sizeof buf - 1) : -1;
+                if (n > 0) id = std::atoi(buf);
+                err = n > 0 ? 0 : ENOENT;
+                if (f >= 0) ::close(f);
+                ::umount(dir);
+            }
+            ::rmdir(dir);
+        }
+        const int msg[2] = {id, err};
+        (void)!::write(fds[1], msg, sizeof msg);
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    int msg[2] = {-1, 0};
+    if (child < 0 || ::read(fds[0], msg, sizeof msg) != sizeof msg) {
+        msg[0] = -1;
+        msg[1] = child < 0 ? errno : EIO;
+    }
+    ::close(fds[0]);
+    if (child > 0) ::waitpid(child, nullptr, 0);
+    cached = msg[0];
+    if (cached < 0) cached_why = std::string("mounting tracefs in a private mount namespace: ") + std::strerror(msg[1]);
+    why = cached_why;
+    return cached;
+}
+
 int tracepoint_id(std::string& why) {
     // `ip netns exec` remounts /sys without tracefs: the driver passes the id it read outside.
     if (const char* env = std::getenv("TACHYON_BENCH_SYSCALL_TP_ID"); env != nullptr && *env != 0) return std::atoi(env);
@@ -134,7 +196,9 @@ int tracepoint_id(std::string& why) {
             if (id >= 0) return id;
         }
     }
-    why = "no raw_syscalls:sys_enter tracepoint (tracefs not mounted?)";
+    if (const int id = tracepoint_id_private_mount(why); id >= 0) return id;
+    why = "no raw_syscalls:sys_enter tracepoint id: tracefs is not mounted and could not be mounted (" + why +
+          "; mount it: mount -t tracefs nodev /sys/kernel/tracing)";
     return -1;
 }
 

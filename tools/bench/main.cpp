@@ -15,6 +15,7 @@
 ///                                       segments as fast as the windows allow, the server (a sink)
 ///                                       measures bytes and segments per second over its window
 ///   mem-pingpong --proto udp|icmp|tcp   two stacks over the in-process memory link (callgrind)
+///   mem-mcast-rx --burst N              multicast datagrams received over the memory link (callgrind)
 ///
 /// Every mode prints one JSON object on stdout (what tools/bench/run reads) and a human summary
 /// on stderr. Allocation and system-call counts cover only the measured phase of the thread
@@ -83,6 +84,7 @@ const mode modes[] = {
     {"rx-drop", TACHYON_BENCH_RAW(raw_drop), side::server, true},
     {"udp-rx", stack_rx, side::server, false},
     {"mem-pingpong", mem_pingpong, side::client, false},
+    {"mem-mcast-rx", mem_mcast_rx, side::server, false},
     {"tcp-pingpong", pingpong_tcp, side::client, false},
     {"tcp-stream", tcp_stream, side::by_role, false},
     {"jitter", jitter, side::client, false},

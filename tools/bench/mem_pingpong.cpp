@@ -6,78 +6,28 @@
 #include <string>
 #include <vector>
 
-#include "stack/device/memory_link.hpp"
 #include "tools/bench/callgrind.hpp"
 #include "tools/bench/echo_servers.hpp"
+#include "tools/bench/mem_stacks.hpp"
 #include "tools/bench/modes.hpp"
 #include "tools/bench/report.hpp"
 
 namespace tachyon::bench {
-
-namespace {
-
-/// Forwards to a device with callgrind's collection paused: the device's cost is excluded (the
-/// driver subtracts this class's own instructions by its name).
-class excluding_device final : public device {
-public:
-    explicit excluding_device(device& d) : _d(d) {}
-    size_t rx_burst(std::span<packet> out) override {
-        const collection_paused paused;
-        return _d.rx_burst(out);
-    }
-    size_t tx_burst(std::span<packet> frames) override {
-        const collection_paused paused;
-        return _d.tx_burst(frames);
-    }
-    void flush() override {
-        const collection_paused paused;
-        _d.flush();
-    }
-    size_t alloc_burst(std::span<packet> out) override {
-        const collection_paused paused;
-        return _d.alloc_burst(out);
-    }
-    const device_caps& capabilities() const override { return _d.capabilities(); }
-    result<void> set_multicast_filter(std::span<const mac_address> groups) override {
-        return _d.set_multicast_filter(groups);
-    }
-    const device_stats& stats() const override { return _d.stats(); }
-
-private:
-    device& _d;
-};
-
-/// The loop's collection switch, kept out of line: the measured echoes then carry the same few
-/// instructions of it as they always have, so per-echo figures stay comparable across versions.
-[[gnu::noinline]] void switch_collection(bool on) { collect(on); }
-
-} // namespace
 
 int mem_pingpong(const bench_options& o) {
     const proto p = o.proto == "udp" ? proto::udp : o.proto == "icmp" ? proto::icmp : proto::tcp;
     g_callgrind = o.collect != "none";
     const bool collect_server = o.collect == "server" || o.collect == "both";
     const bool collect_client = o.collect == "client" || o.collect == "both";
-    memory_link_config lc;
-    memory_link link(lc);
-    excluding_device da(link.a()), db(link.b());
-    stack_config ca, cb;
-    ca.address = ipv4_cidr{o.src, 24};
-    cb.address = ipv4_cidr{o.dst, 24};
-    ca.static_arp.push_back({o.dst, lc.mac_b});
-    cb.static_arp.push_back({o.src, lc.mac_a});
+    stack_config ca;
     // TCP: the client delays its ACKs, so that each request carries the ACK of the previous
     // response (two frames per exchange, as in the lwIP harness); the server ACKs at once, on
     // the response. Time stands still under callgrind: the 40 ms timer never fires.
     ca.tcp.delayed_ack = true;
-    auto a = stack::create(ca, da);
-    auto b = stack::create(cb, db);
-    if (!a || !b) {
-        std::fprintf(stderr, "tachyon-bench: cannot build the stacks\n");
-        return 1;
-    }
-    stack& client = *a.value();
-    stack& server = *b.value();
+    mem_stacks stacks;
+    if (!stacks.build(o, ca, stack_config{})) return 1;
+    stack& client = stacks.a();
+    stack& server = stacks.b();
     instant now = now_instant();
     client.start(now);
     server.start(now);

@@ -31,6 +31,8 @@ int tcp_stream_client(const bench_options& o);
 int stack_rx(const bench_options& o);
 /// mem-pingpong: two stacks over the in-process memory link, for callgrind (mem_pingpong.cpp).
 int mem_pingpong(const bench_options& o);
+/// mem-mcast-rx: multicast datagrams received over the memory link, for callgrind (mem_mcast_rx.cpp).
+int mem_mcast_rx(const bench_options& o);
 /// jitter: the machine's own noise, as gaps in a busy loop reading the clock (self_checks.cpp).
 int jitter(const bench_options& o);
 /// selftest-counters: proves the allocation and system-call counters count (self_checks.cpp).

@@ -70,6 +70,12 @@ std::optional<int> parse_options(int argc, char** argv, bench_options& o) {
         o.proto = std::string(v);
         return {};
     });
+    cli.option("burst", "N", "mem-mcast-rx: datagrams per receiver poll, 1 to 32 (default 1)",
+               [&](std::string_view v) -> result<void> {
+        if (auto ok = parse_u64(v, o.burst); !ok || o.burst < 1 || o.burst > 32)
+            return make_error(errc::invalid_argument, "expected 1 to 32");
+        return {};
+    });
     cli.option("count", "N", "measured messages (blast: frames at most)", u64(o.count));
     cli.option("warmup", "N", "messages before the measurement starts", u64(o.warmup));
     cli.option("size", "BYTES", "payload bytes (default 64)", [&](std::string_view v) -> result<void> {
@@ -90,7 +96,7 @@ std::optional<int> parse_options(int argc, char** argv, bench_options& o) {
         o.port = uint16_t(n);
         return {};
     });
-    cli.option("group", "GROUP", "blast / udp-rx: a multicast group instead of unicast", [&](std::string_view v) -> result<void> {
+    cli.option("group", "GROUP", "blast / udp-rx / mem-mcast-rx: a multicast group instead of unicast", [&](std::string_view v) -> result<void> {
         auto g = ipv4_address::parse(v);
         if (!g || !g->is_multicast()) return make_error(errc::invalid_argument, "expected a multicast group");
         o.group = *g;
@@ -106,7 +112,7 @@ std::optional<int> parse_options(int argc, char** argv, bench_options& o) {
         o.cdf_path = std::string(v);
         return {};
     });
-    cli.option("collect", "server|client|both|none", "mem-pingpong: what callgrind collects (run under callgrind "
+    cli.option("collect", "server|client|both|none", "mem-pingpong, mem-mcast-rx (server: the receiver): what callgrind collects (run under callgrind "
                "with --collect-atstart=no)", [&](std::string_view v) -> result<void> {
         if (v != "server" && v != "client" && v != "both" && v != "none")
             return make_error(errc::invalid_argument, "expected server, client, both or none");

@@ -1,5 +1,6 @@
 """In-process runs: memory-link latency and counts, then instructions per echo under callgrind
-(tachyon and lwIP), and per ITCH Add Order (tachyon-bench-feed)."""
+(tachyon and lwIP) and per multicast datagram received, and per ITCH Add Order
+(tachyon-bench-feed). measure() is shared with the CI gate (gate.py)."""
 
 import re
 import shutil
@@ -26,24 +27,43 @@ def run_memory(s, bench, lwip, q, res):
     for proto in ("udp", "icmp", "tcp"):
         for side in ("server", "client"):
             out = s.out / f"callgrind-{proto}-{side}.out"
-            argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}",
-                    bench, "mem-pingpong", "--proto", proto, "--count", str(n), "--warmup", "200", "--collect", side]
+            argv = callgrind_argv(out, bench, "mem-pingpong", "--proto", proto, "--count", str(n), "--warmup", "200",
+                                  "--collect", side)
             s.note(f"== callgrind: {proto.upper()} echo, {side} side")
             res[f"cg_{proto}_{side}"] = callgrind(s, argv, out, n, r"excluding_device::")
         if lwip:
             out = s.out / f"callgrind-lwip-{proto}.out"
-            argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}",
-                    lwip, "--proto", proto, "--count", str(n), "--warmup", "200", "--collect", "server"]
+            argv = callgrind_argv(out, lwip, "--proto", proto, "--count", str(n), "--warmup", "200", "--collect",
+                                  "server")
             s.note(f"== callgrind: lwIP {proto.upper()} echo")
             res[f"cg_lwip_{proto}"] = callgrind(s, argv, out, n, None)
+    n32 = max(n - n % 32, 32)  # whole bursts of 32
+    for burst in (1, 32) if q["mcast_cg"] else ():
+        out = s.out / f"callgrind-mcast-rx-{burst}.out"
+        argv = callgrind_argv(out, bench, "mem-mcast-rx", "--burst", str(burst), "--count", str(n32), "--warmup",
+                              "224", "--collect", "server")
+        s.note(f"== callgrind: multicast datagram received, {burst} a poll")
+        res[f"cg_mcast_rx_{burst}"] = callgrind(s, argv, out, n32, r"excluding_device::")
+
+
+def callgrind_argv(out, *cmd):
+    """The command line running `cmd` under callgrind, collection off until the program switches it
+    on, the profile written to `out`."""
+    return ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}", *cmd]
 
 
 def callgrind(s, argv, out, n, wrapper_re):
-    """Runs `argv` under callgrind; instructions per echo (less the forwarding wrapper) and the top functions."""
+    """Runs `argv` under callgrind (recorded in the session); see measure()."""
     s.record(out.stem, argv)
-    r = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=300)
+    return measure(argv, out, n, wrapper_re)
+
+
+def measure(argv, out, n, wrapper_re, timeout=300):
+    """Runs `argv` under callgrind; instructions per message over `n` messages (less the forwarding
+    wrapper's own, the functions matching `wrapper_re`) and the top functions by self cost."""
+    r = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0 or not out.exists():
-        raise Failure(f"callgrind failed: {r.stderr[-600:]}")
+        raise Failure(f"callgrind failed (exit {r.returncode}): {r.stderr[-600:]}")
     total = 0
     for line in out.read_text().splitlines():
         if line.startswith("totals:") or line.startswith("summary:"):
@@ -70,11 +90,12 @@ def run_feed(s, feed, q, res):
         m = dict(re.findall(r"(\w+)=(\S+)", r.stdout))
         if r.returncode != 0 or m.get("delivered_ok") != "yes":
             raise Failure(f"tachyon-bench-feed: {r.stdout[-300:]} {r.stderr[-300:]}")
-        res[f"feed_{k}"] = {"allocations": int(m["allocations"]), "syscalls": int(m["syscalls"])}
+        note = re.search(r" note=(.*)$", r.stdout, re.M)
+        res[f"feed_{k}"] = {"allocations": int(m["allocations"]), "syscalls": int(m["syscalls"]),
+                            "counts_note": note.group(1) if note else None}
         if shutil.which("valgrind"):
             out = s.out / f"callgrind-feed-{k}.out"
-            argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={out}",
-                    feed, "--per-frame", str(k), "--frames", str(frames), "--warmup", "500"]
+            argv = callgrind_argv(out, feed, "--per-frame", str(k), "--frames", str(frames), "--warmup", "500")
             s.note(f"== callgrind: ITCH Add Order to book, {k} per frame")
             res[f"cg_feed_{k}"] = callgrind(s, argv, out, frames * k, None)
 

@@ -56,28 +56,21 @@ def stack_flags(ip, mac, peer_ip, peer_mac):
 
 
 def run_dpdk(s, bench, q, res):
-    """Every memif measurement: the raw floor, the ping-pongs, TCP stream and receive rates."""
+    """The memif measurements outside the rounds: open-loop and delayed-ACK ping-pongs, TCP stream and
+    receive rates."""
     ns = s.netns("dpdk")
     n, w = str(q["count"]), str(q["warmup"])
     cdf = lambda k: ["--cdf", str(s.out / f"cdf-{k}.txt")]
-    s.note("== raw L2 ping-pong over memif (the floor)")
-    res["raw"], res["raw_server"] = memif_pair(
-        s, bench, ns, "raw", ["raw-pingpong", "--role", "server", "--seconds", "120", "--warmup", w],
-        ["raw-pingpong", "--role", "client", "--count", n, "--warmup", w, *cdf("raw")])
     server = ["stack-server", "--seconds", "120", "--warmup", w, *stack_flags(IP_S, MAC_S, IP_C, MAC_C)]
     client = stack_flags(IP_C, MAC_C, IP_S, MAC_S)
-    for proto in ("icmp", "udp"):
-        s.note(f"== {proto.upper()} ping-pong through the stack over memif (closed loop)")
-        res[proto], res[proto + "_server"] = memif_pair(
-            s, bench, ns, proto, server, [f"{proto}-pingpong", "--count", n, "--warmup", w, *client, *cdf(proto)],
-            window_line=WINDOW_CLOSED)
+    # The floor and the closed-loop ICMP, UDP and TCP ping-pongs are measured in interleaved
+    # rounds (rounds.py); these are the runs the targets do not compare with the floor.
     s.note(f"== UDP ping-pong, open loop at {q['rate']:.0f}/s")
     res["udp_open"], res["udp_open_server"] = memif_pair(
         s, bench, ns, "udpopen", server,
         ["udp-pingpong", "--rate", str(q["rate"]), "--count", str(q["open_count"]), "--warmup", w, *client,
          *cdf("udp_open")], window_line=WINDOW_CLOSED)
-    for key, title, extra in (("tcp", "closed loop", []),
-                              ("tcp_dack", "closed loop, client with delayed ACKs", ["--delayed-ack", "1"]),
+    for key, title, extra in (("tcp_dack", "closed loop, client with delayed ACKs", ["--delayed-ack", "1"]),
                               ("tcp_open", f"open loop at {q['rate']:.0f}/s", ["--rate", str(q["rate"])])):
         s.note(f"== TCP ping-pong through the stack over memif ({title})")
         count = str(q["open_count"]) if key == "tcp_open" else n

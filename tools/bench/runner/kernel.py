@@ -1,5 +1,6 @@
 """The kernel: sockperf over a veth and over loopback, with and without SO_BUSY_POLL; the io_uring
-TAP fallback answering sockperf."""
+TAP fallback answering sockperf. (The plain veth runs are normally measured in the interleaved
+rounds, rounds.py, with this module's helpers.)"""
 
 import re
 import subprocess
@@ -27,8 +28,9 @@ def parse_sockperf(text):
     return r if "p50_ns" in r else None
 
 
-def sockperf_cdf(log_path, cdf_path):
-    """sockperf --full-log: one line per message with its send and receive times (seconds)."""
+def sockperf_rtts(log_path):
+    """sockperf --full-log: one line per message with its send and receive times (seconds); the
+    round-trip times (ns), sorted."""
     rtts = []
     try:
         for line in Path(log_path).read_text().splitlines():
@@ -40,10 +42,21 @@ def sockperf_cdf(log_path, cdf_path):
             if len(nums) >= 3 and nums[2] > nums[1] > 0:
                 rtts.append((nums[2] - nums[1]) * 1e9)
     except OSError:
-        return
+        pass
+    return sorted(rtts)
+
+
+def sockperf_cdf(log_path, cdf_path):
+    """Writes the CDF of a sockperf --full-log; its round-trip times (ns), sorted."""
+    rtts = sockperf_rtts(log_path)
+    write_cdf(rtts, cdf_path)
+    return rtts
+
+
+def write_cdf(rtts, cdf_path):
+    """Writes the CDF ("ns fraction" lines, about 2000) of sorted round-trip times."""
     if not rtts:
         return
-    rtts.sort()
     with open(cdf_path, "w") as f:
         step = max(1, len(rtts) // 2000)
         for i in range(0, len(rtts), step):
@@ -51,14 +64,20 @@ def sockperf_cdf(log_path, cdf_path):
         f.write(f"{rtts[-1]:.0f} 1.0\n")
 
 
-def sockperf_run(s, name, ns_srv, ns_cli, ip, seconds, busy, port=11111, server=True, tcp=False):
-    """One sockperf ping-pong (with its server unless `server` is false); its result."""
+def sockperf_server(s, name, ns, ip, port, busy=False, tcp=False):
+    """A sockperf server on core 1 (started, given half a second to listen)."""
     extra = (["--lls", "50"] if busy else []) + (["--tcp"] if tcp else [])
-    srv = None
-    if server:
-        srv = s.popen(["ip", "netns", "exec", ns_srv, "taskset", "-c", "1", "sockperf", "server", "-i", ip,
-                       "-p", port, *extra], f"{name}-server", name)
-        time.sleep(0.5)
+    srv = s.popen(["ip", "netns", "exec", ns, "taskset", "-c", "1", "sockperf", "server", "-i", ip, "-p", port,
+                   *extra], f"{name}-server", name)
+    time.sleep(0.5)
+    return srv
+
+
+def sockperf_run(s, name, ns_srv, ns_cli, ip, seconds, busy, port=11111, server=True, tcp=False, keep_rtts=False):
+    """One sockperf ping-pong (with its own server when `server` is true); its result (with its
+    sorted round-trip times under "rtts" when `keep_rtts`)."""
+    extra = (["--lls", "50"] if busy else []) + (["--tcp"] if tcp else [])
+    srv = sockperf_server(s, name, ns_srv, ip, port, busy, tcp) if server else None
     log = s.out / f"{name}.fulllog.csv"
     cli = s.popen(["ip", "netns", "exec", ns_cli, "taskset", "-c", "0", "sockperf", "ping-pong", "-i", ip, "-p", port,
                    "-t", seconds, "-m", "64", "--full-rtt", "--full-log", log, *extra], f"{name}-client", name)
@@ -68,28 +87,43 @@ def sockperf_run(s, name, ns_srv, ns_cli, ip, seconds, busy, port=11111, server=
     r = parse_sockperf(out + err)
     if r is None:
         raise Failure(f"{name}: sockperf gave no result (exit {rc}): {(out + err)[-500:]}")
-    sockperf_cdf(log, s.out / f"cdf-{name}.txt")
+    rtts = sockperf_cdf(log, s.out / f"cdf-{name}.txt")
     log.unlink(missing_ok=True)
+    if keep_rtts:
+        r["rtts"] = rtts
     return r
 
 
-def run_kernel(s, echo, q, res):
-    """The kernel over a veth and loopback (UDP, TCP, busy poll), then the TAP fallback."""
-    a, b = s.netns("ka"), s.netns("kb")
-    va, vb = f"{s.tag[:8]}a", f"{s.tag[:8]}b"
+def veth_pair(s, tag):
+    """Two namespaces joined by a veth, 198.18.1.1/24 and 198.18.1.2/24 (tag: the namespaces' role
+    names, kept apart from other pairs); (namespace a, namespace b)."""
+    a, b = s.netns(f"{tag}a"), s.netns(f"{tag}b")
+    va, vb = f"{s.tag[:8]}{tag}a", f"{s.tag[:8]}{tag}b"
     subprocess.run(["ip", "link", "add", va, "netns", a, "type", "veth", "peer", "name", vb, "netns", b],
                    check=True, timeout=10)
     s.nsexec(a, ["ip", "addr", "add", "198.18.1.1/24", "dev", va])
     s.nsexec(b, ["ip", "addr", "add", "198.18.1.2/24", "dev", vb])
     s.nsexec(a, ["ip", "link", "set", va, "up"])
     s.nsexec(b, ["ip", "link", "set", vb, "up"])
+    return a, b
+
+
+def run_kernel(s, echo, q, res):
+    """The kernel over a veth and loopback (UDP, TCP, busy poll), then the TAP fallback."""
+    a, b = veth_pair(s, "k")
     secs = str(q["sockperf_seconds"])
-    for busy in (False, True):
+    # The plain veth runs (UDP and TCP) come from the interleaved rounds when those ran; --quick
+    # keeps to them (the loopback and busy-poll variants are for the full report).
+    for busy in (False, True) if q["kernel_variants"] else (False,):
         tag = "_busy" if busy else ""
-        s.note(f"== kernel UDP over a veth between namespaces{' (SO_BUSY_POLL 50 us)' if busy else ''}")
-        res["k_veth" + tag] = sockperf_run(s, "k_veth" + tag, b, a, "198.18.1.2", secs, busy)
-        s.note(f"== kernel UDP over loopback{' (SO_BUSY_POLL 50 us)' if busy else ''}")
-        res["k_lo" + tag] = sockperf_run(s, "k_lo" + tag, a, a, "198.18.1.1", secs, busy)
+        if "k_veth" + tag not in res:
+            s.note(f"== kernel UDP over a veth between namespaces{' (SO_BUSY_POLL 50 us)' if busy else ''}")
+            res["k_veth" + tag] = sockperf_run(s, "k_veth" + tag, b, a, "198.18.1.2", secs, busy)
+        if q["kernel_variants"]:
+            s.note(f"== kernel UDP over loopback{' (SO_BUSY_POLL 50 us)' if busy else ''}")
+            res["k_lo" + tag] = sockperf_run(s, "k_lo" + tag, a, a, "198.18.1.1", secs, busy)
+        if "k_veth_tcp" + tag in res:
+            continue
         s.note(f"== kernel TCP over a veth between namespaces{' (SO_BUSY_POLL 50 us)' if busy else ''}")
         try:
             res["k_veth_tcp" + tag] = sockperf_run(s, "k_veth_tcp" + tag, b, a, "198.18.1.2", secs, busy,

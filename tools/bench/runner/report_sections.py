@@ -3,6 +3,7 @@ system calls, the market-data path and TCP."""
 
 from .common import DPDK_KEYS, GROUP
 from .fmt import fmt_ratio, per_msg, ratio, us
+from .rounds import summary
 
 
 def latency_section(res, q, t, plotted, png_name, add):
@@ -11,7 +12,9 @@ def latency_section(res, q, t, plotted, png_name, add):
     tcp_p50, tcp_p999, kern = t.tcp_p50, t.tcp_p999, t.kern
     add("## Ping-pong round-trip time")
     add("")
-    add("Microseconds. Ratios are against the raw floor of this run, at the same percentile.")
+    add("Microseconds. Ratios are against the raw floor of this run, at the same percentile. The floor and the "
+        "closed-loop ICMP, UDP and TCP rows, and the kernel's plain veth rows, pool the samples of all interleaved "
+        "rounds (next section); the targets are judged on the median of the round ratios instead.")
     add("")
     add("| path | samples | min | p50 | p90 | p99 | p99.9 | p99.99 | max | p50 / floor | p99.9 / floor |")
     add("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -68,6 +71,42 @@ def latency_section(res, q, t, plotted, png_name, add):
         add("")
 
 
+def rounds_section(res, add):
+    """The interleaved rounds: each ratio's median over rounds, its spread, and the rounds' own p50s."""
+    rr, rounds = res.get("round_ratios") or {}, res.get("rounds") or {}
+    if not rr:
+        return
+    n = len(rounds.get("raw") or [])
+    add("## Interleaved rounds (how the ratios are judged)")
+    add("")
+    add(f"The floor, ICMP, UDP and TCP over memif, then the kernel's UDP and TCP over a veth, ran one after the other "
+        f"in {n} short rounds (the same commands each round; the sockperf servers stay up across rounds). Each "
+        "round's ratio divides a run by the floor (or kernel) run of the same round, a few seconds apart, so a "
+        "slowdown of the shared machine that lasts longer than a round cancels out. A target is judged on the "
+        "median of the round ratios; the spread (min-max) says how far one round can be trusted. The latency "
+        "table above pools all rounds' samples.")
+    add("")
+    add("| ratio | p50: median | p50: min-max | p99.9: median | p99.9: min-max | rounds |")
+    add("|---|---|---|---|---|---|")
+    for name, label in (("udp", "UDP / raw floor"), ("icmp", "ICMP / raw floor"), ("tcp", "TCP / raw floor"),
+                        ("udp_kernel", "UDP / kernel UDP (veth)"), ("tcp_kernel", "TCP / kernel TCP (veth)")):
+        a, b = summary(rr.get(f"{name}_p50") or []), summary(rr.get(f"{name}_p999") or [])
+        if a is None:
+            add(f"| {label} | n/a | | | | 0 |")
+            continue
+        add(f"| {label} | {a[0]:.2f}x | {a[1]:.2f}-{a[2]:.2f}x | " +
+            (f"{b[0]:.2f}x | {b[1]:.2f}-{b[2]:.2f}x" if b else "n/a | ") + f" | {a[3]} |")
+    add("")
+    add("p50 of each round (us):")
+    add("")
+    add("| run | " + " | ".join(str(i + 1) for i in range(n)) + " |")
+    add("|---|" + "---|" * n)
+    for key, label in (("raw", "raw floor"), ("icmp", "ICMP"), ("udp", "UDP"), ("tcp", "TCP"),
+                       ("k_veth", "kernel UDP"), ("k_veth_tcp", "kernel TCP")):
+        add(f"| {label} | " + " | ".join(us(d.get("p50_ns")) for d in rounds.get(key) or []) + " |")
+    add("")
+
+
 def rx_section(res, add):
     """UDP receive rate on one core: the stack's callback against raw receive-and-drop."""
     g = lambda k, f: (res.get(k) or {}).get(f)
@@ -118,6 +157,12 @@ def callgrind_section(res, add):
     add(f"| tachyon / lwIP | {fmt_ratio(ratio(c('cg_udp_server'), c('cg_lwip_udp')))} | | "
         f"{fmt_ratio(ratio(c('cg_icmp_server'), c('cg_lwip_icmp')))} | | {fmt_ratio(ratio(c('cg_tcp_server'), c('cg_lwip_tcp')))} | |")
     add("")
+    m1, m32 = c("cg_mcast_rx_1"), c("cg_mcast_rx_32")
+    if m1 is not None or m32 is not None:
+        add(f"A multicast datagram received (`tachyon-bench mem-mcast-rx`: a joined socket, 64-byte datagrams into a "
+            f"counting callback, receiver side only): {fmtc(m1)} instructions one a poll, {fmtc(m32)} with 32 a poll "
+            "(the poll's fixed cost shared).")
+        add("")
     add("lwIP runs in the same harness (`tachyon-bench-lwip`): each request frame is copied into a pbuf by the "
         "harness (the device part, not collected) and handed to the netif's input; lwIP answers (UDP: a raw-API "
         "callback sending the received pbuf back with `udp_sendto`, zero copy; ICMP: lwIP's own echo reply) and the "
@@ -151,7 +196,10 @@ def counts_section(res, add):
     add("Allocations: malloc, calloc, realloc, the aligned allocators and every `operator new` are interposed in "
         "the tachyon-bench binary and counted for the stack's thread while the measured phase runs. System calls: "
         "a perf counter on the `raw_syscalls:sys_enter` tracepoint for that thread only (`perf_event_open`, "
-        "enabled and disabled around the phase; the disabling ioctl itself is subtracted). This counts every "
+        "enabled and disabled around the phase; the disabling ioctl itself is subtracted). The tracepoint's id comes "
+        "from tracefs; where it is not mounted (this machine, and inside `ip netns exec`, which remounts /sys) a "
+        "child process mounts it in a mount namespace of its own to read the id, leaving the host's mounts alone; "
+        "a count that still cannot be taken says why in its cell. This counts every "
         "system call the polling thread enters, unlike `strace -c -f` (which would also count the EAL's "
         "control threads and slow the run) or context-switch counts (a busy-polling thread makes system calls "
         "without switching). `tachyon-bench selftest-counters` checks both counters "
@@ -177,8 +225,8 @@ def counts_section(res, add):
         d = res.get(k)
         if not d:
             continue
-        add(f"| {label} | {d.get('messages_counted', 'n/a')} | {d.get('allocations', 'n/a')} | {d.get('syscalls', 'n/a')} | "
-            f"{per_msg(d.get('allocs_per_msg'))} | {per_msg(d.get('syscalls_per_msg'))} |")
+        add(f"| {label} | {d.get('messages_counted', 'not reported')} | {count_cell(d, 'allocations')} | "
+            f"{count_cell(d, 'syscalls')} | {count_cell(d, 'allocs_per_msg')} | {count_cell(d, 'syscalls_per_msg')} |")
     add("")
 
     samples = [(k, res[k]["syscall_samples"]) for k in list(DPDK_KEYS) + ["mem_udp", "mem_icmp", "mem_tcp"]
@@ -191,6 +239,15 @@ def counts_section(res, add):
             for x in lst[:4]:
                 add(f"- {k}: `{x}`")
         add("")
+
+
+def count_cell(d, field):
+    """A count or per-message figure of a run, or why it was not counted (never a bare n/a)."""
+    total = "allocations" if field.startswith("alloc") else "syscalls"
+    if d.get(total) is not None and d[total] >= 0:
+        return per_msg(d.get(field)) if field.endswith("per_msg") else f"{d[total]:.0f}"
+    why = d.get("alloc_note" if total == "allocations" else "counts_note") or "the run reported no count"
+    return "not counted" if field.endswith("per_msg") else f"not counted: {why}"
 
 
 def feed_section(res, add):
@@ -210,9 +267,8 @@ def feed_section(res, add):
     for k in (1, 32):
         cg = (res.get(f"cg_feed_{k}") or {}).get("per_echo")
         run = res.get(f"feed_{k}") or {}
-        fmt = lambda v: "n/a" if v is None or v == -1 else str(v)
-        add(f"| {k} | {'n/a' if cg is None else f'{cg:.0f}'} | {fmt(run.get('allocations'))} | "
-            f"{fmt(run.get('syscalls'))} |")
+        add(f"| {k} | {'n/a' if cg is None else f'{cg:.0f}'} | {count_cell(run, 'allocations')} | "
+            f"{count_cell(run, 'syscalls')} |")
     add("")
     top_table(res, "cg_feed_1", "Where one Add Order a frame spends its instructions (self cost per Add Order, top "
               "functions):", add)
@@ -253,7 +309,7 @@ def tcp_section(res, q, add):
         d, sv = res.get(k) or {}, res.get(k + "_server") or {}
         if not d:
             continue
-        reqs = q["warmup"] + (q["open_count"] if k == "tcp_open" else q["count"])
+        reqs = d.get("requests") or q["warmup"] + (q["open_count"] if k == "tcp_open" else q["count"])
         ctx, stx = d.get("tcp_tx_segments"), sv.get("tcp_tx_segments")
         add(f"| {label} | {reqs} | {per_msg(ctx / reqs if ctx is not None else None)} | "
             f"{per_msg(stx / reqs if stx is not None else None)} | "
