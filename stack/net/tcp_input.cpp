@@ -225,9 +225,14 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         ++_stats.dup_acks;
         on_dup_ack(now, out);
     }
-    tlp_on_ack(seg.ack, dsack, advanced);
-    if (_sack_ok && _rack_delivered) rack_on_ack(now, out); // RFC 8985 §6.2 step 5
-    if (advanced) arm_pto(now); // RFC 8985 §7.2: and with each ACK of new data
+    if (_tlp_outstanding) tlp_on_ack(seg.ack, dsack, advanced);
+    if (_tx_sent == 0) {
+        // Nothing in flight (a request/response's usual ACK): no loss to look for or probe.
+        _rack_at = _pto_at = instant::never();
+    } else {
+        if (_sack_ok && _rack_delivered) rack_on_ack(now, out); // RFC 8985 §6.2 step 5
+        if (advanced) arm_pto(now); // RFC 8985 §7.2: and with each ACK of new data
+    }
     // RFC 9293 §3.10.7.4: update the send window from the newest segment.
     if (_snd_wl1 < seg.seq || (_snd_wl1 == seg.seq && _snd_wl2 <= seg.ack)) {
         if (wnd > _snd_wnd && !_fin_queued) ev.writable = true;
