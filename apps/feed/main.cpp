@@ -14,6 +14,7 @@
 #include "api/udp_socket.hpp"
 #include "apps/feed/feed_handler.hpp"
 #include "apps/mcast/args.hpp"
+#include "apps/mcast/flag_setters.hpp"
 #include "stack/core/log.hpp"
 
 namespace tachyon::feed {
@@ -48,25 +49,8 @@ result<void> write_file(const std::string& path, const std::string& text) {
     return {};
 }
 
-/// Reads a whole number flag into `out`.
-cli::setter number(uint64_t& out, uint64_t min, uint64_t max) {
-    return [&out, min, max](std::string_view v) -> result<void> {
-        auto n = mcast::parse_number(v, min, max);
-        if (!n) return n.err();
-        out = *n;
-        return {};
-    };
-}
-
-/// Reads a positive number of seconds into `out`.
-cli::setter seconds(duration& out) {
-    return [&out](std::string_view v) -> result<void> {
-        auto d = parse_seconds(v);
-        if (!d || *d <= duration{}) return make_error(errc::invalid_argument, "expected a positive number of seconds");
-        out = *d;
-        return {};
-    };
-}
+using mcast::number_flag;
+using mcast::seconds_flag;
 
 int run(int argc, char** argv) {
     backend_options options;
@@ -116,22 +100,22 @@ int run(int argc, char** argv) {
                  return {};
              });
     c.option("stale-after", "SECONDS", "report a line silent this long (heartbeats keep it alive; default 2)",
-             seconds(stale_after));
+             seconds_flag(stale_after));
     c.option("histogram", "FILE", "write the tick-to-book histogram as HdrHistogram .hgrm text at exit",
              [&](std::string_view v) -> result<void> { histogram_path = std::string(v); return {}; });
     c.option("books", "FILE", "write every kept book as JSON at exit", [&](std::string_view v) -> result<void> {
         books_path = std::string(v);
         return {};
     });
-    c.option("hold", "N", "messages the hold window keeps while a gap is open (default 65536)", number(hold, 16, 1u << 24));
-    c.option("max-orders", "N", "order table capacity (default 1048576)", number(max_orders, 1, 1u << 28));
-    c.option("max-levels", "N", "price level table capacity (default 262144)", number(max_levels, 1, 1u << 26));
+    c.option("hold", "N", "messages the hold window keeps while a gap is open (default 65536)", number_flag(hold, 16, 1u << 24));
+    c.option("max-orders", "N", "order table capacity (default 1048576)", number_flag(max_orders, 1, 1u << 28));
+    c.option("max-levels", "N", "price level table capacity (default 262144)", number_flag(max_levels, 1, 1u << 26));
     c.option("gap-wait", "SECONDS", "how long a gap waits for the other line before a request (default 0.005)",
-             seconds(arb.gap_wait));
+             seconds_flag(arb.gap_wait));
     c.option("request-timeout", "SECONDS", "resend an unanswered request after this (default 0.1)",
-             seconds(arb.request_timeout));
-    c.option("max-retries", "N", "resends before a gap is declared lost (default 5)", number(max_retries, 0, 1000));
-    c.option("max-request", "N", "messages asked per request (default 1000)", number(max_request, 1, 65534));
+             seconds_flag(arb.request_timeout));
+    c.option("max-retries", "N", "resends before a gap is declared lost (default 5)", number_flag(max_retries, 0, 1000));
+    c.option("max-request", "N", "messages asked per request (default 1000)", number_flag(max_request, 1, 65534));
     c.toggle("keep-running", "keep running after the end of session (until a signal or --duration)",
              [&] { keep_running = true; });
     auto parsed = c.parse(argc, argv);
