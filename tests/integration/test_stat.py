@@ -86,7 +86,7 @@ def sockperf_udp(netns, seconds):
 
 def test_counters_and_connections_of_a_running_stack(netns, start_echo, stat_bin):
     name = seg_name()
-    echo = start_echo("--name", name, "--udp-port", UDP_PORT, "--tcp-port", TCP_PORT)
+    echo = start_echo("--name", name, "--udp-port", UDP_PORT, "--tcp-port", TCP_PORT, "--tcp-protocol", "echo")
     netns.configure_kernel_side(echo.tap)
     assert (SHM / f"tachyon-{name}").exists()
     entry = listed(stat_bin, name)
@@ -96,8 +96,11 @@ def test_counters_and_connections_of_a_running_stack(netns, start_echo, stat_bin
 
     # Counters move while sockperf runs: rates per second under the kernel's names.
     before = stat_json(stat_bin, name)[0]
-    perf = sockperf_udp(netns, 2)
-    time.sleep(0.3)
+    perf = sockperf_udp(netns, 3)
+    deadline = time.monotonic() + 5  # sockperf takes a moment to start sending
+    while stat_json(stat_bin, name)[0]["nstat"]["UdpInDatagrams"] < before["nstat"]["UdpInDatagrams"] + 1000:
+        assert time.monotonic() < deadline and perf.poll() is None, "sockperf's datagrams never counted"
+        time.sleep(0.05)
     reports = stat_json(stat_bin, name, "--watch", "--interval", "0.4", "--count", 2)
     out, _ = perf.communicate(timeout=30)
     assert perf.returncode == 0, out
@@ -124,8 +127,10 @@ def test_counters_and_connections_of_a_running_stack(netns, start_echo, stat_bin
     client_port = int(line.split()[1])
     time.sleep(0.3)  # the kernel's ACK of the last echo (delayed ACK: at most 200 ms)
     table = stat_json(stat_bin, name, "--connections")[0]
+    text = stat(stat_bin, name, "--connections").stdout
     client.stdin.close()
     client.wait(timeout=10)
+    assert "ESTAB" in text and "rtt:" in text and f"{KERNEL_IP}:{client_port}" in text, text
     assert table["state"] == "running" and table["table_age_ms"] < 100, table
     rows = table["connections"]
     conn = [r for r in rows if r["proto"] == "tcp" and r["remote"] == f"{KERNEL_IP}:{client_port}"]
@@ -138,8 +143,6 @@ def test_counters_and_connections_of_a_running_stack(netns, start_echo, stat_bin
     assert c["sack"] and c["timestamps"], c  # Linux offers both, the stack accepts both
     assert any(r["state"] == "LISTEN" and r["local"].endswith(f":{TCP_PORT}") for r in rows), rows
     assert any(r["proto"] == "udp" and r["local"].endswith(f":{UDP_PORT}") for r in rows), rows
-    text = stat(stat_bin, name, "--connections").stdout
-    assert "ESTAB" in text and "rtt:" in text and f"{KERNEL_IP}:{client_port}" in text, text
 
     echo.stop()
     assert not (SHM / f"tachyon-{name}").exists(), "a clean stop removes the segment"

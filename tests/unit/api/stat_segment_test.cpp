@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -164,15 +165,25 @@ TEST(stat_segment, an_incomplete_segment_is_refused_and_a_young_one_kept) {
     ::shm_unlink(stat_shm_path(name).c_str());
 }
 
-// A writer rewrites the whole table with one value per round while readers copy it: every
-// copy the seqlock calls consistent holds one round's value throughout.
+// A writer rewrites the whole table with one value per round (a round every few microseconds,
+// far more often than the runtime's millisecond) while a reader copies it: every copy holds one
+// round's value throughout.
 TEST(stat_segment, seqlock_snapshots_are_whole) {
     const std::string name = unique_name("seq");
     auto created = stat_segment::create(identity(name), 64);
     ASSERT_TRUE(created);
     stat_segment& seg = created.value();
     std::atomic<bool> stop{false};
-    std::thread writer([&] {
+    std::atomic<uint32_t> rounds{0};
+    struct joiner {
+        std::atomic<bool>& stop;
+        std::thread t;
+        ~joiner() {
+            stop = true;
+            t.join();
+        }
+    };
+    joiner writer{stop, std::thread([&] {
         for (uint32_t k = 1; !stop.load(std::memory_order_relaxed); ++k) {
             stat_header& h = seg.header();
             stat_write_begin(h);
@@ -184,12 +195,15 @@ TEST(stat_segment, seqlock_snapshots_are_whole) {
             h.table_rows = 1 + k % 64;
             h.table_ns = k;
             stat_write_end(h);
+            rounds.store(k, std::memory_order_relaxed);
+            std::this_thread::sleep_for(std::chrono::microseconds(5));
         }
-    });
+    })};
     auto r = stat_reader::open(name);
     ASSERT_TRUE(r);
     size_t checked = 0;
-    for (int i = 0; i < 3000; ++i) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (int i = 0; (i < 3000 || rounds.load() < 1000) && std::chrono::steady_clock::now() < until; ++i) {
         const stat_snapshot s = r.value().snapshot(false);
         ASSERT_TRUE(s.consistent);
         const uint64_t k = s.cold.device.rx_frames;
@@ -203,9 +217,8 @@ TEST(stat_segment, seqlock_snapshots_are_whole) {
         }
         checked += s.rows.size();
     }
-    stop = true;
-    writer.join();
     EXPECT_GT(checked, 0u);
+    EXPECT_GE(rounds.load(), 1000u) << "the writer wrote while the reader read";
 }
 
 // Two stacks over the memory link, one counting into a segment: the counters move in the
