@@ -73,8 +73,15 @@ def listed(stat_bin, name):
     return None
 
 
-def seg_name():
-    return unique("it-stat-")
+@pytest.fixture
+def seg_name(stat_bin):
+    """A fresh --name; its segment is removed at teardown if a failed test left it behind (a test
+    asks for this before `start_echo`, so this runs after the stack was killed)."""
+    name = unique("it-stat-")
+    yield name
+    path = SHM / f"tachyon-{name}"
+    if path.exists():
+        subprocess.run([stat_bin, "--gc", name], capture_output=True, timeout=10)
 
 
 def sockperf_udp(netns, seconds):
@@ -84,8 +91,8 @@ def sockperf_udp(netns, seconds):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def test_counters_and_connections_of_a_running_stack(netns, start_echo, stat_bin):
-    name = seg_name()
+def test_counters_and_connections_of_a_running_stack(seg_name, stat_bin, netns, start_echo):
+    name = seg_name
     echo = start_echo("--name", name, "--udp-port", UDP_PORT, "--tcp-port", TCP_PORT, "--tcp-protocol", "echo")
     netns.configure_kernel_side(echo.tap)
     assert (SHM / f"tachyon-{name}").exists()
@@ -149,8 +156,8 @@ def test_counters_and_connections_of_a_running_stack(netns, start_echo, stat_bin
     assert listed(stat_bin, name) is None
 
 
-def test_stale_segment_after_sigkill_and_gc(netns, start_echo, stat_bin):
-    name = seg_name()
+def test_stale_segment_after_sigkill_and_gc(seg_name, stat_bin, netns, start_echo):
+    name = seg_name
     echo = start_echo("--name", name)
     # The name is the stack's while it runs: a second one refuses to start with it.
     second = start_echo("--name", name, wait=False)
@@ -185,8 +192,8 @@ def own_start_time():
     return int(fields[19])
 
 
-def test_segment_of_another_build_is_refused(stat_bin):
-    name = seg_name()
+def test_segment_of_another_build_is_refused(seg_name, stat_bin):
+    name = seg_name
     path = SHM / f"tachyon-{name}"
     try:
         # Its owner runs (this test's process): refused, listed as another build, not collected.
