@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "api/stat_segment.hpp"
 #include "stack/core/log.hpp"
 
 namespace tachyon {
@@ -142,6 +143,12 @@ void add_backend_flags(cli& c, backend_options& o) {
         auto d = parse_seconds(v);
         if (!d || *d <= duration{}) return bad("expected a positive number of seconds");
         o.stats_interval = *d;
+        return {};
+    });
+    c.option("name", "NAME", "this stack's name for tachyon-stat: /dev/shm/tachyon-NAME (default PROGRAM-PID)",
+             [&o](std::string_view v) -> result<void> {
+        if (!stat_name_valid(v)) return bad("1 to 48 letters, digits, '.', '_' or '-', not starting with '.'");
+        o.name = std::string(v);
         return {};
     });
     c.option("log-level", "LEVEL", "trace, debug, info (default), warn, error or off", [&o](std::string_view v) -> result<void> {

@@ -63,6 +63,7 @@ struct backend_options {
     std::string capture_flag;              ///< the first --pcap-* flag given (it needs --pcap)
     std::optional<std::string> stats_path; ///< --stats FILE
     duration stats_interval = duration::s(1); ///< --stats-interval SECONDS
+    std::string name;                      ///< --name NAME: the shared-memory segment's (empty: PROGRAM-PID)
     std::string log_level = "info";        ///< --log-level LEVEL
     std::optional<duration> run_for;       ///< --duration SECONDS
     bool idle = false;                     ///< --idle: sleep briefly when nothing arrives

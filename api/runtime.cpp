@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 
 #include "fallback/tap_device.hpp"
 #ifdef TACHYON_HAVE_DPDK
@@ -106,15 +107,40 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
                    po.snaplen ? ", snaplen " + std::to_string(po.snaplen) : std::string(),
                    po.rotate_bytes ? ", a new file every " + std::to_string(po.rotate_bytes) + " bytes" : std::string());
     }
-    auto st = stack::create(rt->_options.stack, *dev);
+    if (auto ok = rt->open_segment(); !ok) return ok.err();
+    auto st = stack::create(rt->_options.stack, *dev, rt->_segment ? rt->_segment.counters() : nullptr);
     if (!st) return st.err();
     rt->_stack = std::move(st.value());
+    if (rt->_segment) rt->_publisher = stat_publisher(rt->_segment, *rt->_stack);
     // Started here, so that sockets opened before run() (joins, binds) see a real clock.
     rt->_stack->start(monotonic_clock::now());
     return rt;
 }
 
+result<void> runtime::open_segment() {
+    const backend_options& o = _options;
+    stat_identity id;
+    id.name = o.name.empty() ? stat_default_name() : o.name;
+    std::ifstream comm("/proc/self/comm");
+    std::getline(comm, id.program);
+    id.address = o.stack.address.to_string();
+    id.device = o.backend + " " + (o.backend == "tap" ? o.tap : o.backend == "xdp" ? o.xdp.iface
+                                                                : "port " + std::to_string(o.port));
+    const size_t rows = o.stack.tcp.max_connections + o.stack.tcp.max_listeners + o.stack.udp_sockets;
+    auto seg = stat_segment::create(id, rows);
+    if (!seg) {
+        // Asked for by name: the operator expects to find it. Otherwise the stack runs without.
+        if (!o.name.empty()) return seg.err();
+        log().warn("no segment for tachyon-stat: {}", seg.err().message);
+        return {};
+    }
+    _segment = std::move(seg.value());
+    log().info("counters in /dev/shm/tachyon-{} (tachyon-stat {})", _segment.name(), _segment.name());
+    return {};
+}
+
 runtime::~runtime() {
+    _publisher = stat_publisher();
     _stack.reset(); // flushes queued frames through the recorder before it goes
     _pcap.reset();
     if (auto ok = _pcap_writer.close(); !ok) log().error("{}", ok.err().message);
@@ -135,6 +161,7 @@ int runtime::run(const std::function<void(instant)>& each) {
         size_t n = _stack->poll_clock(monotonic_clock{});
         instant now = _stack->now();
         if (each) each(now);
+        _publisher.maybe_refresh(now);
         if (now >= next_stats) [[unlikely]] {
             write_stats();
             next_stats = now + _options.stats_interval;
@@ -155,6 +182,8 @@ int runtime::run(const std::function<void(instant)>& each) {
         }
     }
     _stack->stop(monotonic_clock::now());
+    _publisher.refresh(monotonic_clock::now(), true);
+    _segment.unlink(); // a clean stop leaves nothing in /dev/shm (the mapping lives on)
     write_stats();
     log().info("stopped");
     return 0;

@@ -1,7 +1,9 @@
 #pragma once
 /// The runtime every program shares: builds the device the flags ask for (TAP or DPDK, with
 /// the pcap recorder in front when --pcap is given), the stack over it, and runs the poll
-/// loop until SIGINT/SIGTERM or --duration, writing --stats as it goes and at the end.
+/// loop until SIGINT/SIGTERM or --duration, writing --stats as it goes and at the end. The
+/// stack's counters live in a shared-memory segment (`/dev/shm/tachyon-NAME`, --name) that
+/// `tachyon-stat` reads while it runs; the segment is removed when the loop stops cleanly.
 /// Control path only: the loop itself is `stack::poll` plus a clock read.
 
 #include <functional>
@@ -9,6 +11,8 @@
 #include <string>
 
 #include "api/cli.hpp"
+#include "api/stat_publisher.hpp"
+#include "api/stat_segment.hpp"
 #include "stack/core/result.hpp"
 #include "stack/device/device.hpp"
 #include "stack/device/pcap.hpp"
@@ -36,12 +40,15 @@ public:
 
 private:
     runtime() = default;
+    result<void> open_segment();
 
     backend_options _options;
     std::unique_ptr<device> _backend;
     pcap_writer _pcap_writer;
     std::unique_ptr<pcap_device> _pcap;
+    stat_segment _segment;     // /dev/shm/tachyon-NAME: the stack's counters live in it
     std::unique_ptr<stack> _stack;
+    stat_publisher _publisher; // refreshes the segment from the loop
     std::function<std::string()> _stats_members;
 };
 

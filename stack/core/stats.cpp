@@ -1,60 +1,42 @@
 #include "stack/core/stats.hpp"
 
-#include <cstdio>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace tachyon {
 
-void json_writer::comma() {
-    if (!_first) _out += ',';
-    _first = false;
-}
+// The object being built and the path to the section being written (each a member of the one
+// before it; only the last is ever added to, so the pointers stay valid).
+struct json_writer::document {
+    nlohmann::ordered_json root = nlohmann::ordered_json::object();
+    std::vector<nlohmann::ordered_json*> open{&root};
+};
 
-void json_writer::quoted(std::string_view s) {
-    _out += '"';
-    for (char c : s) {
-        if (c == '"' || c == '\\') {
-            _out += '\\';
-            _out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char esc[8];
-            std::snprintf(esc, sizeof esc, "\\u%04x", c);
-            _out += esc;
-        } else {
-            _out += c;
-        }
-    }
-    _out += '"';
-}
+json_writer::json_writer() : _doc(std::make_unique<document>()) {}
+
+json_writer::~json_writer() = default;
 
 void json_writer::begin_section(std::string_view name) {
-    comma();
-    quoted(name);
-    _out += ":{";
-    _first = true;
+    nlohmann::ordered_json& section = (*_doc->open.back())[std::string(name)];
+    section = nlohmann::ordered_json::object();
+    _doc->open.push_back(&section);
 }
 
 void json_writer::end_section() {
-    _out += '}';
-    _first = false;
+    if (_doc->open.size() > 1) _doc->open.pop_back();
 }
 
-void json_writer::field(std::string_view name, uint64_t value) {
-    comma();
-    quoted(name);
-    _out += ':';
-    _out += std::to_string(value);
-}
+void json_writer::field(std::string_view name, uint64_t value) { (*_doc->open.back())[std::string(name)] = value; }
 
 void json_writer::field(std::string_view name, std::string_view value) {
-    comma();
-    quoted(name);
-    _out += ':';
-    quoted(value);
+    (*_doc->open.back())[std::string(name)] = std::string(value);
 }
 
 std::string json_writer::finish() {
-    _out += "}\n";
-    return std::move(_out);
+    // Names and values come from the program, but a device name could hold any byte:
+    // invalid UTF-8 is replaced rather than thrown about.
+    return _doc->root.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 } // namespace tachyon

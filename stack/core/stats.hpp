@@ -9,6 +9,7 @@
 /// Counters are only ever incremented by the core that owns the stack: no atomics.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -28,11 +29,15 @@
 
 namespace tachyon {
 
-/// Writes a flat JSON object section by section: {"layer": {"counter": n, ...}, ...}.
+/// Writes a JSON object section by section: {"layer": {"counter": n, ...}, ...} (through
+/// nlohmann-json; control path only: it allocates).
 class json_writer {
 public:
     /// Opens the top-level object.
-    json_writer() : _out("{") {}
+    json_writer();
+    json_writer(const json_writer&) = delete;
+    json_writer& operator=(const json_writer&) = delete;
+    ~json_writer();
     /// Starts a named section (a nested object).
     void begin_section(std::string_view name);
     /// Ends the current section.
@@ -48,14 +53,12 @@ public:
         c.visit([&](std::string_view n, uint64_t v) { field(n, v); });
         end_section();
     }
-    /// Closes the object and returns the text.
+    /// Closes the object and returns the text (one line).
     std::string finish();
 
 private:
-    void comma();
-    void quoted(std::string_view s);
-    std::string _out;
-    bool _first = true;
+    struct document;
+    std::unique_ptr<document> _doc;
 };
 
 } // namespace tachyon

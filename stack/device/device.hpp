@@ -41,6 +41,19 @@ struct device_stats {
     uint64_t rx_drop_oversize = 0;  ///< frames longer than a buffer, dropped
     uint64_t tx_drop_full = 0;      ///< frames refused because the transmit queue was full (the caller owns the drop)
     uint64_t tx_errors = 0;         ///< frames the link failed to send
+
+    /// Calls f(name, value) for each counter, by its name in the stats report.
+    template <class F>
+    void visit(F&& f) const {
+        f(std::string_view("rx_frames"), rx_frames);
+        f(std::string_view("rx_bytes"), rx_bytes);
+        f(std::string_view("tx_frames"), tx_frames);
+        f(std::string_view("tx_bytes"), tx_bytes);
+        f(std::string_view("drop_rx_no_buffer"), rx_drop_no_buffer);
+        f(std::string_view("drop_rx_oversize"), rx_drop_oversize);
+        f(std::string_view("tx_refused_full"), tx_drop_full); // counted as a drop in tx.drop_device_full
+        f(std::string_view("tx_errors"), tx_errors);
+    }
 };
 
 /// A link that moves bursts of Ethernet frames.

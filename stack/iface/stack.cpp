@@ -25,20 +25,22 @@ siphash_key cookie_key(const std::array<uint8_t, 16>& secret) {
 
 } // namespace
 
-result<std::unique_ptr<stack>> stack::create(const stack_config& config, device& dev) {
+result<std::unique_ptr<stack>> stack::create(const stack_config& config, device& dev, stack_stats* counters) {
     if (auto ok = config.validate(); !ok) return ok.err();
-    auto st = std::make_unique<stack>(config, dev);
+    auto st = std::make_unique<stack>(config, dev, counters);
     for (const auto& e : config.static_arp) {
         if (auto ok = st->_arp.add_static(e.ip, e.mac); !ok) return ok.err();
     }
     return st;
 }
 
-stack::stack(const stack_config& config, device& dev)
+stack::stack(const stack_config& config, device& dev, stack_stats* counters)
     : _config(config),
       _dev(dev),
       _caps(dev.capabilities()),
       _mac(config.mac ? *config.mac : _caps.mac),
+      _own_stats(counters ? nullptr : std::make_unique<stack_stats>()),
+      _stats(counters ? *counters : *_own_stats),
       _arp(config.arp),
       _udp(config.udp_sockets, config.udp_queue, config.multicast.memberships_per_socket),
       _igmp(config.multicast, seed_from(_mac)),
@@ -191,17 +193,7 @@ void stack::flush_tx() {
 
 std::string stack::stats_json() const {
     json_writer w;
-    const device_stats& d = _dev.stats();
-    w.begin_section("device");
-    w.field("rx_frames", d.rx_frames);
-    w.field("rx_bytes", d.rx_bytes);
-    w.field("tx_frames", d.tx_frames);
-    w.field("tx_bytes", d.tx_bytes);
-    w.field("drop_rx_no_buffer", d.rx_drop_no_buffer);
-    w.field("drop_rx_oversize", d.rx_drop_oversize);
-    w.field("tx_refused_full", d.tx_drop_full); // counted as a drop in tx.drop_device_full
-    w.field("tx_errors", d.tx_errors);
-    w.end_section();
+    w.section("device", _dev.stats());
     _dev.report(w);
     w.section("ethernet", _stats.ethernet);
     w.section("arp", _stats.arp);

@@ -63,9 +63,13 @@ struct stack_stats {
 class stack {
 public:
     /// Builds a stack over `dev` after checking `config`; the error says what is wrong.
-    static result<std::unique_ptr<stack>> create(const stack_config& config, device& dev);
+    /// `counters` (optional) is where the counters live, e.g. a shared-memory segment that
+    /// tools read while the stack runs (api/stat_segment.hpp); it must outlive the stack.
+    static result<std::unique_ptr<stack>> create(const stack_config& config, device& dev,
+                                                 stack_stats* counters = nullptr);
     /// Builds a stack over `dev`; `config` must be valid (see `stack_config::validate`).
-    stack(const stack_config& config, device& dev);
+    /// `counters`: as for `create` (null: the stack keeps its own).
+    stack(const stack_config& config, device& dev, stack_stats* counters = nullptr);
     stack(const stack&) = delete;
     stack& operator=(const stack&) = delete;
     ~stack();
@@ -223,6 +227,10 @@ public:
     const igmp_host& multicast() const { return _igmp; }
     /// The neighbour cache (read-only, for tests and tools).
     const arp_cache& neighbours() const { return _arp; }
+    /// The TCP connections and listeners (read-only, for tools).
+    const tcp_table& tcp_connections() const { return _tcp; }
+    /// The UDP sockets (read-only, for tools).
+    const udp_table& udp_sockets() const { return _udp; }
     /// The device the stack runs on.
     device& dev() { return _dev; }
     /// All counters, the device's included, as a JSON object of sections.
@@ -285,6 +293,10 @@ private:
     device& _dev;
     device_caps _caps; // read once: no virtual call per packet
     mac_address _mac;
+    // The counters: where the caller put them (a shared-memory segment), else owned here.
+    // Declared before the tables, which keep references into them.
+    std::unique_ptr<stack_stats> _own_stats;
+    stack_stats& _stats;
     arp_cache _arp;
     udp_table _udp;
     igmp_host _igmp;
@@ -297,7 +309,6 @@ private:
     timer_wheel _wheel;
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
     instant _icmp_tokens_at;
-    stack_stats _stats;
     std::vector<packet> _rx;        // one burst of received frames
     std::vector<packet> _tx;        // frames queued in this iteration
     size_t _tx_count = 0;

@@ -91,6 +91,7 @@ void tcp_connection::reset_state() {
     _user_timeout = duration{};
     _keepalive_sent = 0;
     _syn_transmissions = 0;
+    _retransmissions = 0;
     _ack_pending = _ack_now = false;
     _notified = false;
     _segments_since_ack = 0;

@@ -256,6 +256,18 @@ public:
     bool in_recovery() const { return _in_recovery; }
     /// When the tail loss probe fires (RFC 8985 §7.2), or never.
     instant pto_deadline() const { return _pto_at; }
+    /// Payload bytes in the send queue, sent or not (ss's Send-Q).
+    size_t queued_bytes() const { return _tx_bytes; }
+    /// SSTHRESH in bytes (RFC 5681 §3.1).
+    uint32_t ssthresh() const { return _ssthresh; }
+    /// True when both sides agreed on SACK (RFC 2018 §2).
+    bool sack_enabled() const { return _sack_ok; }
+    /// True when both sides agreed on timestamps (RFC 7323 §3.2).
+    bool timestamps_enabled() const { return _ts_ok; }
+    /// True when both sides agreed on window scaling (RFC 7323 §2.2).
+    bool window_scaling_enabled() const { return _wscale_ok; }
+    /// Segments this connection retransmitted (timeouts, fast and partial-ACK retransmits, SYNs).
+    uint32_t retransmissions() const { return _retransmissions; }
     /// The timestamp clock (RFC 7323 §5.4): milliseconds.
     static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); }
 
@@ -396,6 +408,7 @@ private:
     duration _user_timeout{};
     unsigned _keepalive_sent = 0;
     unsigned _syn_transmissions = 0;
+    uint32_t _retransmissions = 0;   // for tools: every retransmitted segment of this connection
     bool _ack_pending = false;
     bool _nagle = false;
     bool _keepalive = false;

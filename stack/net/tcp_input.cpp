@@ -328,6 +328,7 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
         } else {
             // Step 4: a partial acknowledgment: retransmit the next hole, deflate the window
             // by what was acknowledged and add back one segment.
+            ++_stats.fast_retransmits;
             retransmit_head(now, out);
             _cwnd = _cwnd > acked ? _cwnd - acked : 0;
             if (acked >= _snd_mss) _cwnd += _snd_mss;

@@ -138,6 +138,7 @@ void tcp_connection::fill_sack(wire::tcp_options& o) const {
 void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
     if (_tx_count > 0 && tx_at(0).transmissions > 0) {
         send_entry(tx_at(0), now, out);
+        ++_retransmissions;
         arm_rto(now);
     } else if (_fin_sent && _snd_una == _fin_seq) {
         send_control(tf::fin | tf::ack, _fin_seq, now, out);
@@ -149,7 +150,10 @@ void tcp_connection::send_next_new(instant now, tcp_emit_queue& out) {
     tx_entry& e = tx_at(_tx_sent);
     const bool retransmission = e.transmissions > 0; // after a timeout went back to SND.UNA
     send_entry(e, now, out);
-    if (retransmission) ++_stats.retransmits;
+    if (retransmission) {
+        ++_stats.retransmits;
+        ++_retransmissions;
+    }
     _snd_nxt = e.seq + e.len;
     if (_snd_nxt > _snd_max) _snd_max = _snd_nxt;
     ++_tx_sent;

@@ -109,6 +109,7 @@ void tcp_connection::retransmit_entry(size_t i, instant now, tcp_emit_queue& out
     send_entry(e, now, out);
     e.rexmit = true;
     ++_stats.fast_retransmits;
+    ++_retransmissions;
     if (i == 0) arm_rto(now); // RFC 6298 (5.3) keeps the timer on the oldest segment
 }
 
@@ -206,6 +207,7 @@ void tcp_connection::send_loss_probe(instant now, tcp_emit_queue& out) {
     if (!probed) {
         send_entry(tx_at(_tx_sent - 1), now, out);
         ++_stats.retransmits;
+        ++_retransmissions;
         _tlp_retransmission = true;
     }
     ++_stats.loss_probes;

@@ -138,6 +138,10 @@ public:
     uint32_t find_listener(uint16_t port) const { return _listener_index.find(port); }
     /// The listener.
     tcp_listen_slot& listener(uint32_t l) { return _listeners[l]; }
+    /// The listener (read-only, for tools).
+    const tcp_listen_slot& listener(uint32_t l) const { return _listeners[l]; }
+    /// Listener slots in all.
+    size_t listener_capacity() const { return _listeners.size(); }
     /// Files `slot` as a half-open connection of listener `l` (one backlog place).
     void hold_backlog(uint32_t slot, uint32_t l);
     /// Gives `slot`'s backlog place back to its listener, if it holds one.

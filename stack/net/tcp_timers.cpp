@@ -47,6 +47,7 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
             if (_syn_transmissions > _settings.max_retransmits) return finish(tcp_close_reason::timeout);
             ++_syn_transmissions;
             ++_stats.retransmits;
+            ++_retransmissions;
             send_control(_state == tcp_state::syn_sent ? tf::syn : tf::syn | tf::ack, _iss, now, out);
             arm_rto(now);
         } else if (_snd_una != _snd_max) {

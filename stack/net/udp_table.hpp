@@ -83,6 +83,8 @@ public:
     }
     /// Every open endpoint, for control-path scans (interface multicast state).
     std::span<udp_endpoint> all() { return _endpoints; }
+    /// Every endpoint slot, open or not (read-only, for tools).
+    std::span<const udp_endpoint> all() const { return _endpoints; }
     /// The endpoint `id` (must be open).
     udp_endpoint& at(udp_id id) { return _endpoints[id]; }
     /// True when `id` names an open endpoint.

@@ -67,6 +67,29 @@ def pytest_sessionstart(session):
         m = re.fullmatch(re.escape(NETNS_PREFIX) + r"(\d+)-[0-9a-f]+", name)
         if m and not _pid_alive(int(m.group(1))):
             subprocess.run(["ip", "netns", "del", name], timeout=10)
+    sweep_stale_segments()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.geteuid() == 0:
+        sweep_stale_segments()
+
+
+def sweep_stale_segments():
+    """Removes the /dev/shm/tachyon-PROGRAM-PID segments of stacks the tests killed (SIGKILL
+    leaves them, by design: `tachyon-stat --gc` is the operator's tool): only default-named ones
+    (the name ends with the pid the segment records) whose process is gone."""
+    for path in Path("/dev/shm").glob("tachyon-*"):
+        try:
+            with open(path, "rb") as f:
+                head = f.read(32)
+        except OSError:
+            continue
+        if len(head) < 32:
+            continue
+        pid = int.from_bytes(head[24:32], "little", signed=True)
+        if pid > 0 and path.name.endswith(f"-{pid}") and not _pid_alive(pid):
+            path.unlink(missing_ok=True)
 
 
 def pytest_configure(config):
