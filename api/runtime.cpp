@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "api/idle_backoff.hpp"
 #include "fallback/tap_device.hpp"
 #ifdef TACHYON_HAVE_DPDK
 #include "stack/device/dpdk/dpdk_device.hpp"
@@ -155,7 +156,7 @@ int runtime::run(const std::function<void(instant)>& each) {
     log().info("ready: {} on {} {}, mac {}", _stack->address().to_string(), _options.backend,
                _options.backend == "tap" ? _options.tap
                : _options.backend == "xdp" ? _options.xdp.iface : _options.dpdk_args, _stack->mac().to_string());
-    unsigned idle_polls = 0;
+    idle_backoff idle;
     while (!stop_requested()) {
         // The clock is read once, right after the burst arrives (receive timestamps).
         size_t n = _stack->poll_clock(monotonic_clock{});
@@ -169,17 +170,8 @@ int runtime::run(const std::function<void(instant)>& each) {
         }
         if (now >= end) [[unlikely]]
             break;
-        if (_options.idle) {
-            // Back off only after a run of empty polls, and never past the next timer.
-            idle_polls = n == 0 ? idle_polls + 1 : 0;
-            if (idle_polls > 1000) {
-                const int64_t until_timer = (_stack->next_deadline() - now).count_ns();
-                if (until_timer > 0) {
-                    timespec ts{0, long(std::min<int64_t>(until_timer, 50'000))};
-                    ::nanosleep(&ts, nullptr);
-                }
-            }
-        }
+        if (_options.idle) // after a run of empty polls, a short sleep that ends by the next timer
+            idle_backoff::sleep(idle.after_poll(n, now, _stack->next_deadline()));
     }
     _stack->stop(monotonic_clock::now());
     _publisher.refresh(monotonic_clock::now(), true);

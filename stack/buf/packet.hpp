@@ -6,6 +6,11 @@
 ///
 /// Parsing walks forward with `trim_front`; emitting walks backward with `prepend`.
 /// `share` takes another reference to the same bytes (TCP retransmission holds frames that way).
+///
+/// Offload metadata (`buf_offload`) travels with the frame between the stack and the device, so
+/// that no device parses a protocol: on transmit the stack, which builds every header, records
+/// their lengths and the checksums it left for the device to complete; on receive the device
+/// records the checksums the NIC found good, and the stack verifies the rest itself.
 
 #include <cassert>
 #include <cstddef>
@@ -18,6 +23,28 @@
 namespace tachyon {
 
 class buf_pool;
+
+/// The checksums named in `buf_offload` (bits).
+namespace checksum_bit {
+inline constexpr uint8_t ipv4 = 1;       ///< the IPv4 header checksum
+inline constexpr uint8_t udp = 2;        ///< the UDP checksum
+inline constexpr uint8_t tcp = 4;        ///< the TCP checksum
+inline constexpr uint8_t l4 = udp | tcp; ///< a NIC's transport verdict, whichever the frame carries
+} // namespace checksum_bit
+
+/// Per-frame offload metadata. The transmit fields are written by the stack as it builds the
+/// frame (a received frame reused for a reply gets them written again); the receive field by
+/// the device that received the frame. A device hands out frames (allocated or received) with
+/// `rx_checksums_good` zero unless its NIC verified those sums.
+struct buf_offload {
+    uint8_t l2_len = 0;       ///< transmit: Ethernet header length
+    uint8_t l3_len = 0;       ///< transmit: IPv4 header length (0: not IPv4)
+    uint8_t l4_len = 0;       ///< transmit: UDP, TCP (options included) or ICMP/IGMP header length
+    uint8_t tx_checksums = 0; ///< transmit: the checksums the device must complete (checksum_bit)
+    uint8_t rx_checksums_good = 0; ///< receive: the checksums the device verified good (checksum_bit)
+    /// Field-wise equality (tests).
+    bool operator==(const buf_offload&) const = default;
+};
 
 /// The descriptor of one packet buffer: its data room, the frame within it, and its owner.
 struct buf {
@@ -32,7 +59,9 @@ struct buf {
     /// The device's own count of holders (DPDK: the mbuf's refcnt, above 1 while a NIC still
     /// has the frame after tx_burst), or null where the device keeps no frame after tx_burst.
     const uint16_t* device_refcnt = nullptr;
+    buf_offload offload; ///< header lengths and checksum work between stack and device
 };
+static_assert(sizeof(buf) <= 64, "the descriptor fits one cache line (and the mbuf's private area)");
 
 /// Where buffers go back to. One non-virtual call through a function pointer per release,
 /// fixed per pool, so the branch predictor always guesses it.
@@ -134,6 +163,31 @@ public:
     instant rx_time() const { return _b->rx_time; }
     /// Records when the frame was received.
     void set_rx_time(instant t) { _b->rx_time = t; }
+
+    /// The offload metadata (read by devices and tests).
+    const buf_offload& offload() const { return _b->offload; }
+    /// True when the device verified the checksums in `bits` (all of them) on receive.
+    bool rx_checksum_good(uint8_t bits) const { return (_b->offload.rx_checksums_good & bits) == bits; }
+    /// Records the transport header the stack wrote (`len` bytes) and the checksum the device
+    /// must complete in it (`device_checksum`: checksum_bit::udp or ::tcp, or 0 when the stack
+    /// filled it). The first transmit record for a frame: it resets the checksums asked for.
+    void set_tx_l4(size_t len, uint8_t device_checksum) {
+        _b->offload.l4_len = uint8_t(len);
+        _b->offload.tx_checksums = device_checksum;
+    }
+    /// Records the IPv4 header (`len` bytes), and that the device fills its checksum.
+    void set_tx_l3(size_t len, bool device_checksum) {
+        _b->offload.l3_len = uint8_t(len);
+        _b->offload.tx_checksums |= device_checksum ? checksum_bit::ipv4 : uint8_t(0);
+    }
+    /// Records the link header (`len` bytes).
+    void set_tx_l2(size_t len) { _b->offload.l2_len = uint8_t(len); }
+    /// Records a frame without IPv4 (ARP): no layer-3 or transport header, nothing to complete.
+    void set_tx_link_only() {
+        _b->offload.l3_len = 0;
+        _b->offload.l4_len = 0;
+        _b->offload.tx_checksums = 0;
+    }
 
     /// The descriptor (for devices).
     buf* descriptor() const { return _b; }

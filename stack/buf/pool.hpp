@@ -36,6 +36,7 @@ public:
         b->data_off = uint32_t(_headroom);
         b->data_len = 0;
         b->rx_time = instant{};
+        b->offload = buf_offload{};
         return packet{b};
     }
     /// Fills `out` with empty frames; returns how many it could allocate.

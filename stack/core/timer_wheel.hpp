@@ -3,8 +3,9 @@
 /// timers: retransmission, delayed ACK, persist, keepalive, TIME_WAIT, connect timeouts.
 /// Thousands of connections arm and re-arm them; few ever expire, so arming, re-arming and
 /// cancelling are O(1) and cheap, and expiry pays for the rest. (ARP and IGMP keep one
-/// deadline each for their whole table, which the poll loop compares with `now`: one timer
-/// per table, not per entry, so they do not need the wheel.)
+/// deadline each for their whole table, and the stack one for re-asking an unresolved gateway,
+/// which the poll loop compares with `now`: one timer per table, not per entry, so they do not
+/// need the wheel. `stack::next_deadline` is the earliest of the four.)
 ///
 /// Nodes. A `timer` is a Boost.Intrusive node embedded in the object that owns it (a TCP
 /// connection). The wheel only links nodes: it never allocates after construction. The hook is

@@ -6,6 +6,10 @@
 /// Ownership: `rx_burst` hands frames to the caller; `tx_burst` takes the frames it accepts and
 /// leaves the rest with the caller (who counts them as dropped); `alloc_burst` hands out empty
 /// frames with headroom for the headers.
+///
+/// Checksum offload is per frame (`buf_offload` in stack/buf/packet.hpp): the stack records in
+/// each frame it sends the header lengths and the sums the device is to complete, and a device
+/// records in each frame it receives the sums its NIC verified. No device parses a protocol.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,10 +27,10 @@ namespace tachyon {
 struct device_caps {
     mac_address mac;                 ///< the link's own MAC address
     uint16_t mtu = 1500;             ///< largest IP packet the link carries
-    bool rx_ipv4_checksum = false;   ///< the device verifies IPv4 header checksums on receive
-    bool rx_l4_checksum = false;     ///< the device verifies UDP and TCP checksums on receive
-    bool tx_ipv4_checksum = false;   ///< the device fills IPv4 header checksums on transmit
-    bool tx_l4_checksum = false;     ///< the device fills UDP and TCP checksums on transmit
+    bool rx_ipv4_checksum = false;   ///< the NIC verifies IPv4 header sums (per frame: `buf_offload::rx_checksums_good`)
+    bool rx_l4_checksum = false;     ///< the NIC verifies UDP and TCP sums (per frame: `buf_offload::rx_checksums_good`)
+    bool tx_ipv4_checksum = false;   ///< the device fills IPv4 header sums a frame's `buf_offload` asks for
+    bool tx_l4_checksum = false;     ///< the device fills UDP and TCP sums a frame's `buf_offload` asks for
     bool multicast_filter = false;   ///< the device filters multicast by an exact MAC list
     bool rx_time_hook = false;       ///< the device wants `on_rx_time` for every received burst (the pcap decorator)
 };

@@ -52,6 +52,7 @@ void stack::ethernet_output(packet&& frame, const mac_address& dst, uint16_t eth
         return;
     }
     wire::ethernet_repr{dst, _mac, ethertype}.emit({h, wire::ethernet_repr::header_len});
+    frame.set_tx_l2(wire::ethernet_repr::header_len);
     transmit(std::move(frame));
 }
 

@@ -55,6 +55,7 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         checksum = wire::internet_checksum(frame.bytes());
     }
     wire::store_be16(msg + 2, checksum);
+    frame.set_tx_l4(wire::icmp_repr::header_len, 0); // the checksum is complete
     ++_stats.icmp.tx_echo_replies;
     (void)ipv4_output(std::move(frame), ip.src, wire::ip_protocol::icmp, now);
 }
@@ -75,6 +76,7 @@ errc stack::send_echo_request(ipv4_address dst, uint16_t identifier, uint16_t se
     if (p == nullptr) [[unlikely]]
         return errc::invalid_argument; // more data than a frame holds
     echo.emit({p, echo.message_len()});
+    frame.set_tx_l4(wire::icmp_repr::header_len, 0);
     ++_stats.icmp.tx_echo_requests;
     return ipv4_output(std::move(frame), dst, wire::ip_protocol::icmp, now);
 }

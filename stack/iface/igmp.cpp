@@ -59,6 +59,9 @@ void stack::send_igmp(const igmp_output& m) {
     } else {
         wire::igmp_v2_message{m.type, 0, m.group}.emit(body);
     }
+    // Both checksums are computed here (IPv4 header with its option, IGMP message).
+    frame.set_tx_l4(v3 ? wire::igmp_v3_report_header_len : wire::igmp_v2_message::message_len, 0);
+    frame.set_tx_l3(wire::ipv4_router_alert_header_len, false);
     ++_stats.ipv4.tx_packets;
     ethernet_output(std::move(frame), multicast_mac(dst), wire::ethertype::ipv4);
 }

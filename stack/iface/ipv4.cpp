@@ -16,7 +16,8 @@ bool stack::is_our_destination(ipv4_address dst) const {
 
 void stack::ipv4_input(packet&& frame, instant now) {
     wire::ipv4_repr ip;
-    const bool verify = !_caps.rx_ipv4_checksum;
+    // The header checksum is checked here unless the device's NIC found it good.
+    const bool verify = !frame.rx_checksum_good(checksum_bit::ipv4);
     switch (wire::ipv4_repr::parse(frame.bytes(), ip, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_version: TACHYON_DROP(_stats.ipv4.drop_bad_version); return;
@@ -89,6 +90,7 @@ errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, inst
         return errc::no_buffer;
     }
     ip.emit({h, wire::ipv4_repr::min_header_len}, !_caps.tx_ipv4_checksum);
+    frame.set_tx_l3(wire::ipv4_repr::min_header_len, _caps.tx_ipv4_checksum);
     ++_stats.ipv4.tx_packets;
 
     if (dst.is_broadcast() || (_config.address.prefix_len < 31 && dst == _config.address.directed_broadcast())) {

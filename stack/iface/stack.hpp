@@ -4,8 +4,10 @@
 /// stacks, so nothing is locked; two stacks can live in one process (tests do).
 ///
 /// `poll(now)` is one run-to-completion iteration: take a burst from the device, carry each
-/// frame through Ethernet → ARP | IPv4 → ICMP (replies are built in the received buffer),
-/// run due timers, then hand everything queued to the device with one `tx_burst`.
+/// frame through Ethernet → ARP | IPv4 → ICMP | IGMP | UDP | TCP (echo and ARP replies are built
+/// in the received buffer), run due timers, then hand everything queued to the device with one
+/// `tx_burst`. Each frame built records its offload metadata as its headers are written
+/// (`buf_offload`: header lengths, the sums left to the device).
 /// The protocol code never reads a clock: `now` comes from the caller.
 
 #include <array>

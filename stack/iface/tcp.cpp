@@ -57,7 +57,7 @@ void stack::tcp_flush_dirty(instant now) {
 
 void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::tcp_repr seg;
-    const bool verify = !_caps.rx_l4_checksum;
+    const bool verify = !frame.rx_checksum_good(checksum_bit::tcp); // unless the device's NIC found it good
     switch (wire::tcp_repr::parse(frame.bytes(), ip.src, ip.dst, seg, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_header_length: TACHYON_DROP(_stats.tcp.drop_bad_header_length); return;
@@ -258,6 +258,7 @@ void stack::tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instan
     if (!frame) return;
     std::byte* p = frame.append(h.emitted_header_len());
     h.emit({p, h.emitted_header_len()}, _config.address.address, dst, 0);
+    frame.set_tx_l4(h.emitted_header_len(), 0); // checksummed here, whatever the device offers
     ++_stats.tcp.tx_segments;
     (void)ipv4_output(std::move(frame), dst, wire::ip_protocol::tcp, now);
 }
@@ -265,6 +266,7 @@ void stack::tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instan
 void stack::tcp_drain(const tcp_connection& c, instant now) {
     const tcp_tuple& t = c.tuple();
     const auto mode = _caps.tx_l4_checksum ? wire::tcp_checksum_mode::offload : wire::tcp_checksum_mode::full;
+    const uint8_t device_sum = _caps.tx_l4_checksum ? checksum_bit::tcp : uint8_t(0);
     for (const tcp_segment_out& s : _tcp_out.segments()) {
         wire::tcp_repr h;
         h.src_port = t.local_port;
@@ -304,6 +306,7 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
             if (frame.append(hlen) == nullptr) continue;
         }
         h.emit(frame.bytes(), _config.address.address, t.remote_address, s.payload_len, mode);
+        frame.set_tx_l4(hlen, device_sum);
         ++_stats.tcp.tx_segments;
         (void)ipv4_output(std::move(frame), t.remote_address, wire::ip_protocol::tcp, now);
     }

@@ -15,7 +15,7 @@ namespace tachyon {
 
 void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::udp_repr udp;
-    const bool verify = !_caps.rx_l4_checksum;
+    const bool verify = !frame.rx_checksum_good(checksum_bit::udp); // unless the device's NIC found it good
     switch (wire::udp_repr::parse(frame.bytes(), ip.src, ip.dst, udp, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_total_length: TACHYON_DROP(_stats.udp.drop_bad_length); return;
@@ -185,6 +185,7 @@ void stack::send_port_unreachable(packet&& frame, const wire::ipv4_repr& ip, ins
     icmp.data = std::span<const std::byte>(frame.data(), quote);
     std::byte* p = reply.append(icmp.message_len());
     icmp.emit({p, icmp.message_len()});
+    reply.set_tx_l4(wire::icmp_repr::header_len, 0);
     ++_stats.udp.tx_port_unreachable;
     (void)ipv4_output(std::move(reply), ip.src, wire::ip_protocol::icmp, now);
 }
@@ -249,6 +250,7 @@ errc stack::udp_send_frame(udp_id id, packet&& frame, ipv4_address dst, uint16_t
     wire::udp_repr udp{e.local_port, port, uint16_t(len), 0};
     udp.emit({h, len}, _config.address.address, dst,
              _caps.tx_l4_checksum ? wire::udp_checksum_mode::offload : wire::udp_checksum_mode::full);
+    frame.set_tx_l4(wire::udp_repr::header_len, _caps.tx_l4_checksum ? checksum_bit::udp : uint8_t(0));
     ++_stats.udp.tx_datagrams;
     ++e.tx_datagrams;
     const uint8_t ttl = dst.is_multicast() ? (e.multicast_ttl != 0 ? e.multicast_ttl : _config.multicast.multicast_ttl)

@@ -5,7 +5,6 @@
 
 #include <rte_errno.h>
 #include <rte_ether.h>
-#include <rte_ip.h>
 #include <rte_lcore.h>
 
 #include <algorithm>
@@ -24,11 +23,6 @@ namespace {
 /// Each mbuf's private area holds one `buf`, aligned as the mempool requires.
 constexpr uint16_t priv_size = uint16_t(RTE_ALIGN(sizeof(buf), RTE_MBUF_PRIV_ALIGN));
 static_assert(alignof(buf) <= RTE_MBUF_PRIV_ALIGN, "the mbuf private area is 8-byte aligned");
-
-constexpr uint16_t ether_ipv4 = 0x0800;
-constexpr uint16_t ether_vlan = 0x8100;
-constexpr uint8_t proto_tcp = 6;
-constexpr uint8_t proto_udp = 17;
 
 /// Returns a buffer whose last `packet` handle went: one mbuf reference dropped. Stateless and
 /// process-wide, so that an mbuf released after its device closed still finds its owner.
@@ -53,22 +47,6 @@ std::string ports_list() {
 
 error port_error(errc code, uint16_t port, const std::string& what) {
     return make_error(code, "dpdk port " + std::to_string(port) + ": " + what);
-}
-
-uint16_t load_be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-
-/// Where the IPv4 header starts in an Ethernet frame (one VLAN tag allowed), or 0 when the
-/// frame does not carry a complete minimal IPv4 header.
-uint32_t ipv4_offset(const uint8_t* d, uint32_t len) {
-    if (len < 14 + 20) return 0;
-    uint16_t type = load_be16(d + 12);
-    uint32_t l2 = 14;
-    if (type == ether_vlan) {
-        if (len < 18 + 20) return 0;
-        type = load_be16(d + 16);
-        l2 = 18;
-    }
-    return type == ether_ipv4 ? l2 : 0;
 }
 
 std::atomic<unsigned> g_pool_serial{0};
@@ -254,10 +232,9 @@ result<void> dpdk_device::start(const dpdk_config& cfg) {
     _caps.rx_l4_checksum = _offloads.rx_udp;
     _caps.tx_ipv4_checksum = _offloads.tx_ipv4;
     _caps.tx_l4_checksum = _offloads.tx_udp;
-    _rx_check_ip = _caps.rx_ipv4_checksum;
-    _rx_check_l4 = _caps.rx_l4_checksum;
-    _tx_ip = _caps.tx_ipv4_checksum;
-    _tx_l4 = _caps.tx_l4_checksum;
+    _rx_good_mask = uint8_t((_caps.rx_ipv4_checksum ? checksum_bit::ipv4 : 0) |
+                            (_caps.rx_l4_checksum ? checksum_bit::l4 : 0));
+    _rx_offload = _rx_good_mask != 0;
 
     // An empty list tells whether the driver filters by an exact list at all.
     const int mc = rte_eth_dev_set_mc_addr_list(_port, nullptr, 0);
@@ -325,8 +302,8 @@ result<void> dpdk_device::close() {
         }
         _pool = nullptr;
     }
-    log().info("dpdk port {}: closed (rx {} frames, tx {} frames, checksum drops {})", _port, _stats.rx_frames,
-               _stats.tx_frames, _dpdk_stats.drop_rx_bad_ip_checksum + _dpdk_stats.drop_rx_bad_l4_checksum);
+    log().info("dpdk port {}: closed (rx {} frames, tx {} frames, {} flagged with a bad checksum)", _port,
+               _stats.rx_frames, _stats.tx_frames, _dpdk_stats.rx_checksum_flagged_bad);
     _eal.reset(); // the last holder cleans the EAL up
     return out;
 }
@@ -382,80 +359,33 @@ inline void dpdk_device::fill_descriptor(rte_mbuf* m) {
     b->device_refcnt = &m->refcnt; // the NIC's hold after tx_burst shows in `packet::shared`
 }
 
-/// True when the frame is IPv4 with a whole UDP (8 bytes) or TCP (20 bytes) header inside its
-/// total length: a checksum verdict about it means something.
-bool dpdk_device::l4_header_fits(const rte_mbuf* m) {
-    const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
-    const uint32_t len = m->data_len;
-    const uint32_t l3 = ipv4_offset(d, len);
-    if (l3 == 0 || l3 + 20 > len) return false;
-    const uint8_t* ip = d + l3;
-    const uint32_t ihl = uint32_t(ip[0] & 0x0f) * 4;
-    const uint32_t total = load_be16(ip + 2);
-    if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || l3 + total > len) return false;
-    const uint32_t need = ip[9] == proto_tcp ? 20 : 8;
-    return total - ihl >= need;
+uint8_t dpdk_device::rx_checksums_good(uint64_t ol_flags) {
+    uint8_t good = 0;
+    if ((ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD) good |= checksum_bit::ipv4;
+    if ((ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD) good |= checksum_bit::l4;
+    return good;
 }
 
-/// False (and counted) when the frame's IPv4 or UDP/TCP checksum is bad. Called only when the
-/// stack skips its own checks because the port advertises receive offloads: a sum the driver
-/// left unknown is checked here in software, so the stack's skip is always safe.
-bool dpdk_device::checksums_ok(rte_mbuf* m) {
-    const uint64_t ip_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-    const uint64_t l4_flags = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-    if (_rx_check_ip && ip_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD) [[unlikely]] {
-        ++_dpdk_stats.drop_rx_bad_ip_checksum;
-        return false;
-    }
-    if (_rx_check_l4 && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_BAD) [[unlikely]] {
-        // Some drivers (net_tap) flag a UDP/TCP header that does not even fit the datagram as
-        // a bad checksum; let those through so the stack counts them as truncated.
-        if (!l4_header_fits(m)) return true;
-        ++_dpdk_stats.drop_rx_bad_l4_checksum;
-        return false;
-    }
-    const bool ip_unknown = _rx_check_ip && ip_flags == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN;
-    const bool l4_unknown = _rx_check_l4 && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
-    if (!ip_unknown && !l4_unknown) [[likely]]
-        return true;
+uint64_t dpdk_device::tx_offload_flags(const buf_offload& o) {
+    if (o.tx_checksums == 0) return 0;
+    uint64_t flags = RTE_MBUF_F_TX_IPV4;
+    if ((o.tx_checksums & checksum_bit::ipv4) != 0) flags |= RTE_MBUF_F_TX_IP_CKSUM;
+    if ((o.tx_checksums & checksum_bit::udp) != 0) flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+    if ((o.tx_checksums & checksum_bit::tcp) != 0) flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+    return flags;
+}
 
-    // Software check of what the driver left unknown. Malformed headers pass: the stack's
-    // length and header checks drop them with their own counters.
-    const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
-    const uint32_t len = m->data_len;
-    const uint32_t l3 = ipv4_offset(d, len);
-    if (l3 == 0) return true; // not IPv4: nothing the stack skips
-    const uint8_t* ip = d + l3;
-    const uint32_t ihl = uint32_t(ip[0] & 0x0f) * 4;
-    if ((ip[0] >> 4) != 4 || ihl < 20 || l3 + ihl > len) return true;
-    if (ip_unknown) {
-        ++_dpdk_stats.rx_sw_ip_checksum;
-        if (rte_raw_cksum(ip, ihl) != 0xffff) {
-            ++_dpdk_stats.drop_rx_bad_ip_checksum;
-            return false;
-        }
+/// Tells the NIC where the headers are and which sums to fill, as the stack recorded them
+/// when it built the frame (it left the IPv4 header checksum zero and put the pseudo-header
+/// sum in the UDP/TCP field of what it asks the NIC to complete).
+inline void dpdk_device::set_tx_offload(rte_mbuf* m, const buf_offload& o) {
+    m->ol_flags = tx_offload_flags(o);
+    if (m->ol_flags != 0) {
+        m->l2_len = o.l2_len;
+        m->l3_len = o.l3_len;
+        m->l4_len = o.l4_len;
+        ++_dpdk_stats.tx_offload_frames;
     }
-    if (!l4_unknown) return true;
-    const uint8_t proto = ip[9];
-    const uint32_t total = load_be16(ip + 2);
-    const bool fragment = (load_be16(ip + 6) & 0x3fff) != 0; // MF or an offset: the stack drops it
-    if ((proto != proto_udp && proto != proto_tcp) || fragment || total < ihl || l3 + total > len) return true;
-    const uint8_t* l4 = ip + ihl;
-    const uint32_t l4_len = total - ihl;
-    if (proto == proto_udp && (l4_len < 8 || load_be16(l4 + 6) == 0)) return true; // no UDP checksum
-    if (proto == proto_tcp && l4_len < 20) return true;
-    ++_dpdk_stats.rx_sw_l4_checksum;
-    // The one's complement sum over the pseudo-header and the segment, its checksum included,
-    // is all ones when the checksum is right (RFC 768, RFC 9293 §3.1).
-    uint32_t sum = rte_ipv4_phdr_cksum(reinterpret_cast<const rte_ipv4_hdr*>(ip), 0);
-    sum += rte_raw_cksum(l4, l4_len);
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    if (sum != 0xffff) {
-        ++_dpdk_stats.drop_rx_bad_l4_checksum;
-        return false;
-    }
-    return true;
 }
 
 size_t dpdk_device::rx_burst(std::span<packet> out) {
@@ -492,11 +422,15 @@ size_t dpdk_device::rx_burst(std::span<packet> out) {
             ++_dpdk_stats.rx_copied_shared;
             m = copy;
         }
-        if ((_rx_check_ip || _rx_check_l4) && !checksums_ok(m)) [[unlikely]] {
-            rte_pktmbuf_free(m);
-            continue;
-        }
         fill_descriptor(m);
+        if (_rx_offload) {
+            // The NIC's verdicts: a sum it found good the stack does not check again; one it
+            // found bad, or left unknown, the stack checks (and counts) itself.
+            auto* b = static_cast<buf*>(rte_mbuf_to_priv(m));
+            b->offload.rx_checksums_good = rx_checksums_good(m->ol_flags) & _rx_good_mask;
+            if (rx_checksums_bad(m->ol_flags)) [[unlikely]]
+                ++_dpdk_stats.rx_checksum_flagged_bad;
+        }
         _stats.rx_bytes += m->data_len;
         out[k++] = packet{static_cast<buf*>(rte_mbuf_to_priv(m))};
     }
@@ -504,33 +438,8 @@ size_t dpdk_device::rx_burst(std::span<packet> out) {
     return k;
 }
 
-/// Tells the NIC where the headers are and which sums to fill (the stack left the IPv4 header
-/// checksum zero and put the pseudo-header sum in the UDP/TCP field).
-inline void dpdk_device::set_tx_offload(rte_mbuf* m) {
-    const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
-    const uint32_t l3 = ipv4_offset(d, m->data_len);
-    uint64_t flags = 0;
-    if (l3 != 0) {
-        const uint8_t* ip = d + l3;
-        if (_tx_ip) flags |= RTE_MBUF_F_TX_IP_CKSUM;
-        const bool fragment = (load_be16(ip + 6) & 0x1fff) != 0; // not the first fragment
-        if (_tx_l4 && !fragment) {
-            if (ip[9] == proto_udp) flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-            else if (ip[9] == proto_tcp) flags |= RTE_MBUF_F_TX_TCP_CKSUM;
-        }
-        if (flags != 0) {
-            flags |= RTE_MBUF_F_TX_IPV4;
-            m->l2_len = l3;
-            m->l3_len = uint32_t(ip[0] & 0x0f) * 4;
-            ++_dpdk_stats.tx_offload_frames;
-        }
-    }
-    m->ol_flags = flags;
-}
-
 size_t dpdk_device::tx_burst(std::span<packet> frames) {
     size_t done = 0;
-    const bool offload = _tx_ip || _tx_l4;
     while (done < frames.size()) {
         const auto n = uint16_t(std::min(frames.size() - done, _burst.size()));
         for (uint16_t i = 0; i < n; ++i) {
@@ -539,8 +448,7 @@ size_t dpdk_device::tx_burst(std::span<packet> frames) {
             m->data_off = uint16_t(b->data_off);
             m->data_len = uint16_t(b->data_len);
             m->pkt_len = b->data_len;
-            if (offload) set_tx_offload(m);
-            else m->ol_flags = 0;
+            set_tx_offload(m, b->offload);
             // A shared frame: the NIC gets a reference of its own before it can free one.
             if (b->refcnt > 1) rte_mbuf_refcnt_update(m, 1);
             _burst[i] = m;

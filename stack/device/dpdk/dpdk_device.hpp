@@ -15,10 +15,11 @@
 /// stack's, so that the driver's free and the stack's last release each drop one mbuf
 /// reference and the mbuf returns to the pool exactly once, after both.
 ///
-/// What this folder depends on: the `device` interface, `buf`, and DPDK. No protocol code:
-/// the only header bytes read are the Ethernet type and IPv4 header length, protocol and
-/// fragment fields, to tell the NIC where the checksums are (offload) and to decide which
-/// received frames need a software check the driver left undone.
+/// What this folder depends on: the `device` interface, `buf`, and DPDK. No protocol code: it
+/// reads no header byte. On transmit the frame's offload metadata (`buf_offload`, recorded by
+/// the stack as it built the headers) says which checksums the NIC completes and where the
+/// headers are; on receive the NIC's checksum flags go into the descriptor as "verified good"
+/// and every other sum (bad or unknown) is left to the stack to check and count.
 ///
 /// Hot path: rx_burst, tx_burst and alloc_burst neither allocate, lock, log nor make system
 /// calls (the driver's own kicks excepted: net_tap and net_af_packet write to the kernel).
@@ -60,12 +61,9 @@ struct dpdk_config {
 
 /// Counters of the DPDK device beyond the common `device_stats`.
 #define TACHYON_DPDK_COUNTERS(X)                                                                  \
-    X(drop_rx_bad_ip_checksum)  /* the NIC (or our software check) found a bad IPv4 header sum */ \
-    X(drop_rx_bad_l4_checksum)  /* the NIC (or our software check) found a bad UDP/TCP sum */      \
+    X(rx_checksum_flagged_bad)  /* frames the NIC flagged with a bad sum (passed on: the stack checks) */ \
     X(drop_rx_multi_segment)    /* a frame arrived in a chain of mbufs (jumbo without scatter) */  \
     X(drop_rx_foreign_mbuf)     /* an mbuf from a pool without room for our descriptor */          \
-    X(rx_sw_ip_checksum)        /* IPv4 sums checked in software: the driver left them unknown */  \
-    X(rx_sw_l4_checksum)        /* UDP/TCP sums checked in software: the driver left them unknown */ \
     X(rx_copied_shared)         /* frames received in an mbuf this process still held: copied */   \
     X(tx_shared)                /* shared frames handed to the NIC by an extra mbuf reference */   \
     X(tx_offload_frames)        /* frames sent with checksum offload flags set */                  \
@@ -154,13 +152,21 @@ public:
     /// True when the port reported its link up (at open or at the last `link_up` call).
     bool link_up();
 
+    /// The checksums an mbuf's receive flags call good (checksum_bit; L4 good sets both udp and tcp).
+    static uint8_t rx_checksums_good(uint64_t ol_flags);
+    /// True when an mbuf's receive flags call the IPv4 or the UDP/TCP sum bad.
+    static bool rx_checksums_bad(uint64_t ol_flags) {
+        return (ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+               (ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD;
+    }
+    /// The transmit flags for a frame's offload metadata (0 when the stack completed every sum).
+    static uint64_t tx_offload_flags(const buf_offload& o);
+
 private:
     explicit dpdk_device(std::shared_ptr<eal_session> eal) : _eal(std::move(eal)) {}
     result<void> start(const dpdk_config& cfg);
     void fill_descriptor(rte_mbuf* m);
-    bool checksums_ok(rte_mbuf* m);
-    static bool l4_header_fits(const rte_mbuf* m);
-    void set_tx_offload(rte_mbuf* m);
+    void set_tx_offload(rte_mbuf* m, const buf_offload& o);
 
     std::shared_ptr<eal_session> _eal;
     uint16_t _port = 0;
@@ -169,10 +175,8 @@ private:
     rte_mempool* _pool = nullptr;
     bool _configured = false; // rte_eth_dev_configure succeeded: close the port at the end
     bool _started = false;
-    bool _rx_check_ip = false; // the stack skips its IPv4 header check: this device does it
-    bool _rx_check_l4 = false; // the stack skips its UDP/TCP check: this device does it
-    bool _tx_ip = false;
-    bool _tx_l4 = false;
+    bool _rx_offload = false;  // receive checksum offload on: the NIC's flags are read
+    uint8_t _rx_good_mask = 0; // the verdicts the enabled offloads give (checksum_bit)
     dpdk_multicast_mode _mc_mode = dpdk_multicast_mode::exact_list;
     bool _mc_fallback_logged = false;
     uint32_t _max_frame = 0;

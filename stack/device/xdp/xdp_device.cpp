@@ -343,6 +343,7 @@ size_t xdp_device::rx_burst(std::span<packet> out) {
         b.data_len = d->len;
         b.refcnt = 1;
         b.rx_time = instant{};
+        b.offload = buf_offload{}; // no offload: the stack checks every sum
         _stats.rx_bytes += d->len;
         out[i] = packet{&b};
     }
@@ -433,6 +434,7 @@ size_t xdp_device::alloc_burst(std::span<packet> out) {
         b->data_off = xdp_umem::tx_headroom;
         b->data_len = 0;
         b->rx_time = instant{};
+        b->offload = buf_offload{};
         out[n++] = packet{b};
     }
     if (n == 0 && !out.empty()) [[unlikely]]

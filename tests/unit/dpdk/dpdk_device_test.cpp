@@ -270,6 +270,65 @@ TEST_F(dpdk_test, tx_writes_the_frame_geometry_back_into_the_mbuf) {
     expect_pool_full(*dev);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Offload metadata: the device reads the stack's record of each frame, never its headers
+// ---------------------------------------------------------------------------------------------
+
+TEST(dpdk_offload_flags, tx_flags_are_the_metadata_s_checksums) {
+    EXPECT_EQ(dpdk_device::tx_offload_flags(buf_offload{14, 20, 8, 0, 0}), 0u) << "the stack completed every sum";
+    EXPECT_EQ(dpdk_device::tx_offload_flags(buf_offload{14, 20, 8, checksum_bit::ipv4 | checksum_bit::udp, 0}),
+              RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM);
+    EXPECT_EQ(dpdk_device::tx_offload_flags(buf_offload{14, 20, 32, checksum_bit::tcp, 0}),
+              RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM);
+    EXPECT_EQ(dpdk_device::tx_offload_flags(buf_offload{14, 20, 8, checksum_bit::ipv4, 0}),
+              RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+}
+
+TEST(dpdk_offload_flags, only_a_good_verdict_spares_the_stack_a_check) {
+    EXPECT_EQ(dpdk_device::rx_checksums_good(RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD),
+              checksum_bit::ipv4 | checksum_bit::l4);
+    EXPECT_EQ(dpdk_device::rx_checksums_good(RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD),
+              checksum_bit::ipv4);
+    EXPECT_EQ(dpdk_device::rx_checksums_good(RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_GOOD),
+              checksum_bit::l4);
+    EXPECT_EQ(dpdk_device::rx_checksums_good(RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN | RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN), 0);
+    EXPECT_EQ(dpdk_device::rx_checksums_good(RTE_MBUF_F_RX_IP_CKSUM_NONE | RTE_MBUF_F_RX_L4_CKSUM_NONE), 0)
+        << "NONE: the NIC did not look";
+    EXPECT_TRUE(dpdk_device::rx_checksums_bad(RTE_MBUF_F_RX_L4_CKSUM_BAD));
+    EXPECT_TRUE(dpdk_device::rx_checksums_bad(RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_RX_L4_CKSUM_GOOD));
+    EXPECT_FALSE(dpdk_device::rx_checksums_bad(RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_NONE));
+}
+
+TEST_F(dpdk_test, tx_gives_the_nic_the_header_lengths_the_stack_recorded) {
+    // The test frame is no IPv4 at all: the device reads only the metadata, so the mbuf carries
+    // whatever lengths and sums the stack recorded (the loopback ring hands the mbuf back as sent).
+    auto dev = open(probe(unique("net_ring")));
+    ASSERT_TRUE(dev);
+    auto out = frames(*dev, 1, 2, 90);
+    out[0].set_tx_l4(32, checksum_bit::tcp);
+    out[0].set_tx_l3(20, true);
+    out[0].set_tx_l2(14);
+    out[1].set_tx_l4(8, 0); // every sum already complete
+    out[1].set_tx_l3(20, false);
+    out[1].set_tx_l2(14);
+    ASSERT_EQ(dev->tx_burst(out), 2u);
+    auto in = receive(*dev, 2);
+    ASSERT_EQ(in.size(), 2u);
+    const auto* m0 = static_cast<const rte_mbuf*>(in[0].descriptor()->native);
+    EXPECT_EQ(m0->ol_flags, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM);
+    EXPECT_EQ(uint64_t(m0->l2_len), 14u);
+    EXPECT_EQ(uint64_t(m0->l3_len), 20u);
+    EXPECT_EQ(uint64_t(m0->l4_len), 32u);
+    EXPECT_EQ(static_cast<const rte_mbuf*>(in[1].descriptor()->native)->ol_flags, 0u);
+    EXPECT_EQ(dev->dpdk_counters().tx_offload_frames, 1u);
+    // Received, the descriptor starts afresh: no transmit record, and no verdict (net_ring
+    // has no receive offload, so its flags are not read).
+    EXPECT_EQ(in[0].offload(), buf_offload{});
+    EXPECT_EQ(in[1].offload(), buf_offload{});
+    in.clear();
+    expect_pool_full(*dev);
+}
+
 TEST_F(dpdk_test, shared_frame_sent_to_a_driver_that_frees_at_once) {
     // net_null frees every frame inside tx_burst: the driver's free comes first, ours last.
     auto dev = open(probe(unique("net_null") + ",no-rx=1"));
