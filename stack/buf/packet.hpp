@@ -175,15 +175,16 @@ public:
         _b->offload.l4_len = uint8_t(len);
         _b->offload.tx_checksums = device_checksum;
     }
-    /// Records the IPv4 header (`len` bytes), and that the device fills its checksum.
-    void set_tx_l3(size_t len, bool device_checksum) {
-        _b->offload.l3_len = uint8_t(len);
-        _b->offload.tx_checksums |= device_checksum ? checksum_bit::ipv4 : uint8_t(0);
+    /// Records the link header (`l2` bytes) and the IPv4 header (`l3` bytes) in front of the
+    /// transport header, and whether the device fills the IPv4 header checksum. After `set_tx_l4`.
+    void set_tx_ipv4(size_t l2, size_t l3, bool device_checksum) {
+        _b->offload.l2_len = uint8_t(l2); // with l3_len: one store, the lengths being constants
+        _b->offload.l3_len = uint8_t(l3);
+        if (device_checksum) _b->offload.tx_checksums |= checksum_bit::ipv4;
     }
-    /// Records the link header (`len` bytes).
-    void set_tx_l2(size_t len) { _b->offload.l2_len = uint8_t(len); }
-    /// Records a frame without IPv4 (ARP): no layer-3 or transport header, nothing to complete.
-    void set_tx_link_only() {
+    /// Records a frame without IPv4 (ARP): a link header of `l2` bytes, nothing to complete.
+    void set_tx_link_only(size_t l2) {
+        _b->offload.l2_len = uint8_t(l2);
         _b->offload.l3_len = 0;
         _b->offload.l4_len = 0;
         _b->offload.tx_checksums = 0;

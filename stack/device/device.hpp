@@ -27,8 +27,8 @@ namespace tachyon {
 struct device_caps {
     mac_address mac;                 ///< the link's own MAC address
     uint16_t mtu = 1500;             ///< largest IP packet the link carries
-    bool rx_ipv4_checksum = false;   ///< the NIC verifies IPv4 header sums (per frame: `buf_offload::rx_checksums_good`)
-    bool rx_l4_checksum = false;     ///< the NIC verifies UDP and TCP sums (per frame: `buf_offload::rx_checksums_good`)
+    bool rx_ipv4_checksum = false;   ///< the NIC may verify IPv4 header sums (then marked per frame in `buf_offload`; unset: never marked)
+    bool rx_l4_checksum = false;     ///< the NIC may verify UDP and TCP sums (then marked per frame in `buf_offload`; unset: never marked)
     bool tx_ipv4_checksum = false;   ///< the device fills IPv4 header sums a frame's `buf_offload` asks for
     bool tx_l4_checksum = false;     ///< the device fills UDP and TCP sums a frame's `buf_offload` asks for
     bool multicast_filter = false;   ///< the device filters multicast by an exact MAC list

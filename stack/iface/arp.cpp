@@ -54,7 +54,7 @@ void stack::arp_input(packet&& frame, instant now) {
                          arp.sender_protocol_address};
     frame.truncate(wire::arp_repr::packet_len);
     reply.emit(frame.bytes());
-    frame.set_tx_link_only();
+    frame.set_tx_link_only(wire::ethernet_repr::header_len);
     ++_stats.arp.tx_replies;
     ethernet_output(std::move(frame), arp.sender_hardware_address, wire::ethertype::arp);
 }
@@ -78,7 +78,7 @@ void stack::send_arp_request(ipv4_address target, const mac_address& dst_mac, co
     std::byte* p = frame.append(wire::arp_repr::packet_len);
     wire::arp_repr{wire::arp_operation::request, _mac, _config.address.address, target_mac, target}.emit(
         {p, wire::arp_repr::packet_len});
-    frame.set_tx_link_only();
+    frame.set_tx_link_only(wire::ethernet_repr::header_len);
     ++_stats.arp.tx_requests;
     ethernet_output(std::move(frame), dst_mac, wire::ethertype::arp);
 }

@@ -51,8 +51,9 @@ void stack::ethernet_output(packet&& frame, const mac_address& dst, uint16_t eth
         TACHYON_DROP(_stats.tx.drop_no_headroom);
         return;
     }
+    // The frame's offload metadata, this header's length included, was recorded by the layer
+    // above (ipv4_output, ARP, IGMP) with its other lengths, in one store.
     wire::ethernet_repr{dst, _mac, ethertype}.emit({h, wire::ethernet_repr::header_len});
-    frame.set_tx_l2(wire::ethernet_repr::header_len);
     transmit(std::move(frame));
 }
 

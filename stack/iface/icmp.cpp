@@ -29,7 +29,7 @@ void stack::icmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         return;
     case wire::icmp_type::destination_unreachable:
         ++_stats.icmp.rx_unreachable;
-        tcp_icmp_unreachable(icmp.code, icmp.data, now);
+        _tcp.icmp_unreachable(icmp.code, icmp.data, now);
         return;
     default:
         TACHYON_DROP(_stats.icmp.drop_unhandled_type);

@@ -61,7 +61,7 @@ void stack::send_igmp(const igmp_output& m) {
     }
     // Both checksums are computed here (IPv4 header with its option, IGMP message).
     frame.set_tx_l4(v3 ? wire::igmp_v3_report_header_len : wire::igmp_v2_message::message_len, 0);
-    frame.set_tx_l3(wire::ipv4_router_alert_header_len, false);
+    frame.set_tx_ipv4(wire::ethernet_repr::header_len, wire::ipv4_router_alert_header_len, false);
     ++_stats.ipv4.tx_packets;
     ethernet_output(std::move(frame), multicast_mac(dst), wire::ethertype::ipv4);
 }

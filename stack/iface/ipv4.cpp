@@ -16,8 +16,9 @@ bool stack::is_our_destination(ipv4_address dst) const {
 
 void stack::ipv4_input(packet&& frame, instant now) {
     wire::ipv4_repr ip;
-    // The header checksum is checked here unless the device's NIC found it good.
-    const bool verify = !frame.rx_checksum_good(checksum_bit::ipv4);
+    // The header checksum is checked here unless the device's NIC found it good (only a device
+    // with receive offload marks frames: the flag test spares the others a load).
+    const bool verify = !(_caps.rx_ipv4_checksum && frame.rx_checksum_good(checksum_bit::ipv4));
     switch (wire::ipv4_repr::parse(frame.bytes(), ip, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_version: TACHYON_DROP(_stats.ipv4.drop_bad_version); return;
@@ -57,7 +58,7 @@ void stack::ipv4_input(packet&& frame, instant now) {
         udp_input(std::move(frame), ip, now);
         return;
     case wire::ip_protocol::tcp:
-        tcp_input(std::move(frame), ip, now);
+        _tcp.input(std::move(frame), ip, now);
         return;
     case wire::ip_protocol::igmp:
         igmp_input(std::move(frame), ip, now);
@@ -90,7 +91,7 @@ errc stack::ipv4_output(packet&& frame, ipv4_address dst, uint8_t protocol, inst
         return errc::no_buffer;
     }
     ip.emit({h, wire::ipv4_repr::min_header_len}, !_caps.tx_ipv4_checksum);
-    frame.set_tx_l3(wire::ipv4_repr::min_header_len, _caps.tx_ipv4_checksum);
+    frame.set_tx_ipv4(wire::ethernet_repr::header_len, wire::ipv4_repr::min_header_len, _caps.tx_ipv4_checksum);
     ++_stats.ipv4.tx_packets;
 
     if (dst.is_broadcast() || (_config.address.prefix_len < 31 && dst == _config.address.directed_broadcast())) {

@@ -44,10 +44,9 @@ stack::stack(const stack_config& config, device& dev, stack_stats* counters)
       _arp(config.arp),
       _udp(config.udp_sockets, config.udp_queue, config.multicast.memberships_per_socket),
       _igmp(config.multicast, seed_from(_mac)),
-      _tcp(_config.tcp, _stats.tcp), // the TCBs keep a reference to the settings: the member, not the argument
-      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit, _stats.tcp),
-      _isn(siphash_key::from_bytes(std::as_bytes(std::span(config.secret)))),
-      _cookies(cookie_key(config.secret)),
+      // The TCBs keep a reference to the settings: the member, not the argument.
+      _tcp(*this, _config, _stats.tcp, _wheel, _caps, siphash_key::from_bytes(std::as_bytes(std::span(config.secret))),
+           cookie_key(config.secret)),
       _wheel(instant{}),
       _icmp_tokens_milli(uint64_t(config.icmp_error_burst) * 1000),
       _rx(config.rx_burst),
@@ -113,14 +112,7 @@ void stack::run_timers(instant now) {
     if (now >= _arp.next_deadline()) [[unlikely]] {
         _arp.on_timer(now, [&](ipv4_address ip) { send_arp_request(ip, mac_address::broadcast(), mac_address::zero()); });
     }
-    _wheel.expire(now, [&](timer& t) {
-        const uint32_t slot = static_cast<tcp_slot_timer&>(t).slot;
-        tcp_connection& c = *_tcp[slot].tcb;
-        if (!c.in_use()) return;
-        tcp_events ev = c.on_timer(now, _tcp_out);
-        tcp_drain(c, now);
-        tcp_after(slot, ev, now);
-    });
+    _wheel.expire(now, [this, now](timer& t) { _tcp.on_timer(t, now); }); // every timer on the wheel is TCP's
     if (now >= _igmp.next_deadline()) [[unlikely]]
         _igmp.on_timer(now, [&](const igmp_output& m) { send_igmp(m); });
     if (!_gateway_resolved && now >= _gateway_next_request) [[unlikely]] {
@@ -174,7 +166,7 @@ void stack::transmit(packet&& frame) {
 }
 
 void stack::flush_batch() {
-    tcp_flush_dirty(_batch_now);
+    _tcp.flush_dirty(_batch_now);
     flush_tx();
 }
 

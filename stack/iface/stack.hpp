@@ -1,7 +1,8 @@
 #pragma once
 /// The per-core stack: one object owns everything below the API for one device queue (ARP
-/// cache, IGMP host, UDP and TCP tables, counters, transmit queue, timers). Nothing is shared between
-/// stacks, so nothing is locked; two stacks can live in one process (tests do).
+/// cache, IGMP host, UDP table, the TCP layer (tcp_layer.hpp), counters, transmit queue,
+/// timers). Nothing is shared between stacks, so nothing is locked; two stacks can live in one
+/// process (tests do).
 ///
 /// `poll(now)` is one run-to-completion iteration: take a burst from the device, carry each
 /// frame through Ethernet → ARP | IPv4 → ICMP | IGMP | UDP | TCP (echo and ARP replies are built
@@ -23,12 +24,9 @@
 #include "stack/core/time.hpp"
 #include "stack/device/device.hpp"
 #include "stack/iface/counters.hpp"
+#include "stack/iface/tcp_layer.hpp"
 #include "stack/net/arp_cache.hpp"
 #include "stack/net/igmp_host.hpp"
-#include "stack/net/isn.hpp"
-#include "stack/net/syn_cookie.hpp"
-#include "stack/net/tcp_connection.hpp"
-#include "stack/net/tcp_table.hpp"
 #include "stack/net/udp_table.hpp"
 #include "stack/core/timer_wheel.hpp"
 #include "stack/wire/arp.hpp"
@@ -176,40 +174,44 @@ public:
 
     /// Listens on `port` with at most `backlog` half-open connections; accepted connections
     /// go to `on_accept(context, id)`.
-    result<uint16_t> tcp_listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context);
+    result<uint16_t> tcp_listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context) {
+        return _tcp.listen(port, backlog, on_accept, context);
+    }
     /// Stops listening on `port` (connections already accepted stay).
-    void tcp_unlisten(uint16_t port);
+    void tcp_unlisten(uint16_t port) { _tcp.unlisten(port); }
     /// Opens a connection to `dst:port` (SYN now); `callbacks` say what happens next.
     result<tcp_id> tcp_connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
-                               instant now);
+                               instant now) {
+        return _tcp.connect(dst, port, callbacks, timeout, now);
+    }
     /// Sets the callbacks of a connection (accepted ones start with none). Data and an end of
     /// stream that arrived while there was no reader (or one that consumed nothing) go to the
     /// new `on_data` at once: setting the callbacks again is also how a paused reader resumes.
-    errc tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks);
+    errc tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) { return _tcp.set_callbacks(id, callbacks); }
     /// Queues up to `data.size()` bytes for sending; returns how many were taken (never blocks).
-    size_t tcp_send(tcp_id id, std::span<const std::byte> data, instant now);
+    size_t tcp_send(tcp_id id, std::span<const std::byte> data, instant now) { return _tcp.send(id, data, now); }
     /// Bytes `tcp_send` would take now.
-    size_t tcp_send_space(tcp_id id) const;
+    size_t tcp_send_space(tcp_id id) const { return _tcp.send_space(id); }
     /// Closes our sending side (FIN after the queued data); receiving goes on (half-close).
-    errc tcp_shutdown(tcp_id id, instant now);
+    errc tcp_shutdown(tcp_id id, instant now) { return _tcp.shutdown(id, now); }
     /// Closes the connection: FIN after queued data; `on_closed` comes when it is done.
     errc tcp_close(tcp_id id, instant now) { return tcp_shutdown(id, now); }
     /// Aborts the connection with a RST; `on_closed(aborted)` is called at once.
-    errc tcp_abort(tcp_id id, instant now);
+    errc tcp_abort(tcp_id id, instant now) { return _tcp.abort(id, now); }
     /// Sets TCP_NODELAY (on by default: Nagle off).
-    errc tcp_set_nodelay(tcp_id id, bool nodelay);
+    errc tcp_set_nodelay(tcp_id id, bool nodelay) { return _tcp.set_nodelay(id, nodelay); }
     /// Turns keepalive on or off for a connection.
-    errc tcp_set_keepalive(tcp_id id, bool on, instant now);
+    errc tcp_set_keepalive(tcp_id id, bool on, instant now) { return _tcp.set_keepalive(id, on, now); }
     /// Aborts the connection when data stays unacknowledged for `d` (0: off).
-    errc tcp_set_user_timeout(tcp_id id, duration d);
+    errc tcp_set_user_timeout(tcp_id id, duration d) { return _tcp.set_user_timeout(id, d); }
     /// Sets a connection's RTO floor and tail-loss-probe timings (`tcp_recovery_timers`).
-    errc tcp_set_recovery_timers(tcp_id id, const tcp_recovery_timers& t);
+    errc tcp_set_recovery_timers(tcp_id id, const tcp_recovery_timers& t) { return _tcp.set_recovery_timers(id, t); }
     /// Sets a connection's send and receive buffer sizes (0 keeps one), each at most the
     /// stack's configured `tcp.send_buffer` / `tcp.receive_buffer`.
-    errc tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive);
+    errc tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive) { return _tcp.set_buffer_sizes(id, send, receive); }
     /// A connection's control block (read-only), or null for a stale id. After on_closed it
     /// stays visible here through TIME-WAIT, while every other call on the id is refused.
-    const tcp_connection* tcp_connection_of(tcp_id id) const;
+    const tcp_connection* tcp_connection_of(tcp_id id) const { return _tcp.connection_of(id); }
 
     /// An empty frame with headroom for every header, or an empty handle (counted) when the
     /// device has no buffer.
@@ -230,7 +232,7 @@ public:
     /// The neighbour cache (read-only, for tests and tools).
     const arp_cache& neighbours() const { return _arp; }
     /// The TCP connections and listeners (read-only, for tools).
-    const tcp_table& tcp_connections() const { return _tcp; }
+    const tcp_table& tcp_connections() const { return _tcp.table(); }
     /// The UDP sockets (read-only, for tools).
     const udp_table& udp_sockets() const { return _udp; }
     /// The device the stack runs on.
@@ -248,26 +250,6 @@ private:
     void udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     udp_endpoint* endpoint(udp_id id) { return _udp.valid(id) ? &_udp.at(id) : nullptr; }
     void igmp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
-    void tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now);
-    void tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now);
-    void tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now);
-    void tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now);
-    void tcp_listen_input(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
-                          instant now);
-    void tcp_send_cookie(uint32_t listener, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now);
-    bool tcp_accept_cookie(uint32_t listener, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
-                           instant now);
-    void tcp_drain(const tcp_connection& c, instant now);
-    void tcp_after(uint32_t slot, const tcp_events& ev, instant now);
-    void tcp_rearm(uint32_t slot);
-    void tcp_deliver(uint32_t slot, instant now);
-    void tcp_release(uint32_t slot);
-    void tcp_mark_dirty(uint32_t slot);
-    void tcp_flush_dirty(instant now);
-    tcp_connection* tcp_find(tcp_id id);
-    /// The MSS we announce: the MTU less the IPv4 and TCP headers without options (RFC 9293
-    /// §3.7.1; RFC 6691: options are not counted).
-    uint16_t tcp_local_mss() const { return uint16_t(_caps.mtu - 40); }
     void send_igmp(const igmp_output& message);
     errc update_group(ipv4_address group, instant now);
     enum class membership : uint8_t { accepted, not_joined, source_filtered };
@@ -304,10 +286,7 @@ private:
     igmp_host _igmp;
     std::vector<mac_address> _multicast_macs; // the device filter as last set
     std::vector<ipv4_address> _group_sources; // scratch for update_group
-    tcp_table _tcp;
-    tcp_emit_queue _tcp_out;
-    isn_generator _isn;
-    syn_cookies _cookies;
+    tcp_layer _tcp; // connections, listeners, ISNs, SYN cookies; their timers are on _wheel
     timer_wheel _wheel;
     uint64_t _icmp_tokens_milli = 0;  // ICMP error token bucket, in thousandths of a token
     instant _icmp_tokens_at;

@@ -1,19 +1,45 @@
-/// TCP for the stack: demultiplexing through the tcp_table (stack/net), listeners with bounded SYN
-/// backlogs, RST for segments that find no connection (RFC 9293 §3.10.7.1), frames built for
-/// what the control blocks (stack/net/tcp_connection) want sent, their timers on the wheel,
-/// and the application's callbacks. The protocol itself is in tcp_connection.
+/// The TCP layer of the stack (stack/iface/tcp_layer.hpp): demultiplexing through the tcp_table
+/// (stack/net), listeners with bounded SYN backlogs, RST for segments that find no connection
+/// (RFC 9293 §3.10.7.1), frames built for what the control blocks (stack/net/tcp_connection)
+/// want sent, their timers on the wheel, and the application's callbacks. The protocol itself
+/// is in tcp_connection.
 
 #include <algorithm>
 #include <cstring>
 
 #include "stack/core/log.hpp"
 #include "stack/iface/stack.hpp"
+#include "stack/iface/tcp_layer.hpp"
 #include "stack/wire/icmp.hpp"
 #include "stack/wire/tcp.hpp"
 
 namespace tachyon {
 
-tcp_connection* stack::tcp_find(tcp_id id) {
+tcp_layer::tcp_layer(stack& host, const stack_config& config, tcp_stats& stats, timer_wheel& wheel,
+                     const device_caps& caps, const siphash_key& isn_key, const siphash_key& cookie_key)
+    : _host(host),
+      _config(config),
+      _stats(stats),
+      _wheel(wheel),
+      _local(config.address.address),
+      _mtu(caps.mtu),
+      _tx_checksum_offload(caps.tx_l4_checksum),
+      _rx_checksum_offload(caps.rx_l4_checksum),
+      _tcp(config.tcp, stats), // the TCBs keep a reference to the settings: the stack's copy
+      _tcp_out(config.tcp.send_buffer / 256 + 64, config.tcp.challenge_ack_limit, stats),
+      _isn(isn_key),
+      _cookies(cookie_key) {}
+
+void tcp_layer::on_timer(timer& t, instant now) {
+    const uint32_t slot = static_cast<tcp_slot_timer&>(t).slot;
+    tcp_connection& c = *_tcp[slot].tcb;
+    if (!c.in_use()) return;
+    tcp_events ev = c.on_timer(now, _tcp_out);
+    tcp_drain(c, now);
+    tcp_after(slot, ev, now);
+}
+
+tcp_connection* tcp_layer::tcp_find(tcp_id id) {
     const uint32_t slot = _tcp.find(id);
     // Once on_closed was called the id is no longer the application's, though the connection
     // may linger in TIME-WAIT: no call reaches it (a second on_closed from an abort, callbacks
@@ -22,17 +48,17 @@ tcp_connection* stack::tcp_find(tcp_id id) {
     return _tcp[slot].tcb.get();
 }
 
-const tcp_connection* stack::tcp_connection_of(tcp_id id) const {
+const tcp_connection* tcp_layer::connection_of(tcp_id id) const {
     const uint32_t slot = _tcp.find(id);
     return slot == tcp_table::npos ? nullptr : _tcp[slot].tcb.get();
 }
 
-void stack::tcp_release(uint32_t slot) {
+void tcp_layer::tcp_release(uint32_t slot) {
     _wheel.cancel(_tcp[slot].timer);
     _tcp.release(slot);
 }
 
-void stack::tcp_rearm(uint32_t slot) {
+void tcp_layer::tcp_rearm(uint32_t slot) {
     const instant d = _tcp[slot].tcb->next_deadline();
     // No deadline: the timer is left where it is rather than cancelled. Request/response
     // traffic clears and sets the retransmission timer on every message; leaving it armed
@@ -41,9 +67,9 @@ void stack::tcp_rearm(uint32_t slot) {
     if (d != instant::never()) _wheel.arm(_tcp[slot].timer, d);
 }
 
-void stack::tcp_mark_dirty(uint32_t slot) { (void)_tcp.mark_dirty(slot); }
+void tcp_layer::tcp_mark_dirty(uint32_t slot) { (void)_tcp.mark_dirty(slot); }
 
-void stack::tcp_flush_dirty(instant now) {
+void tcp_layer::flush_dirty(instant now) {
     // The end of an iteration: what the callbacks queued leaves now, and ACKs not carried by
     // a response go out on their own, so that a request and its answer cost two frames.
     _tcp.drain_dirty([&](uint32_t slot) {
@@ -55,23 +81,23 @@ void stack::tcp_flush_dirty(instant now) {
     });
 }
 
-void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
+void tcp_layer::input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::tcp_repr seg;
-    const bool verify = !frame.rx_checksum_good(checksum_bit::tcp); // unless the device's NIC found it good
+    const bool verify = !(_rx_checksum_offload && frame.rx_checksum_good(checksum_bit::tcp)); // see ipv4_input
     switch (wire::tcp_repr::parse(frame.bytes(), ip.src, ip.dst, seg, verify)) {
     case wire::wire_error::ok: break;
-    case wire::wire_error::bad_header_length: TACHYON_DROP(_stats.tcp.drop_bad_header_length); return;
-    case wire::wire_error::bad_checksum: TACHYON_DROP(_stats.tcp.drop_bad_checksum); return;
-    case wire::wire_error::bad_port: TACHYON_DROP(_stats.tcp.drop_bad_port); return;
-    case wire::wire_error::bad_option: TACHYON_DROP(_stats.tcp.drop_bad_option); return;
-    default: TACHYON_DROP(_stats.tcp.drop_truncated); return;
+    case wire::wire_error::bad_header_length: TACHYON_DROP(_stats.drop_bad_header_length); return;
+    case wire::wire_error::bad_checksum: TACHYON_DROP(_stats.drop_bad_checksum); return;
+    case wire::wire_error::bad_port: TACHYON_DROP(_stats.drop_bad_port); return;
+    case wire::wire_error::bad_option: TACHYON_DROP(_stats.drop_bad_option); return;
+    default: TACHYON_DROP(_stats.drop_truncated); return;
     }
-    if (ip.dst != _config.address.address) [[unlikely]] {
+    if (ip.dst != _local) [[unlikely]] {
         // TCP is unicast only (RFC 1122 §4.2.3.10): a broadcast segment is not for us.
-        TACHYON_DROP(_stats.tcp.drop_not_unicast);
+        TACHYON_DROP(_stats.drop_not_unicast);
         return;
     }
-    ++_stats.tcp.rx_segments;
+    ++_stats.rx_segments;
     frame.trim_front(seg.header_len);
     const uint32_t payload_len = uint32_t(frame.size());
     uint32_t slot = _tcp.find(ip.src, seg.src_port, seg.dst_port);
@@ -81,7 +107,7 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         // take the 4-tuple over (frequent reconnects from the same port).
         if (c.state() == tcp_state::time_wait && seg.has(wire::tcp_flags::syn) && !seg.has(wire::tcp_flags::ack) &&
             seg.seq > c.rcv_nxt()) {
-            ++_stats.tcp.time_wait_reused;
+            ++_stats.time_wait_reused;
             (void)c.fail(tcp_close_reason::normal);
             tcp_release(slot);
             slot = tcp_table::npos;
@@ -98,16 +124,16 @@ void stack::tcp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
         tcp_listen_input(l, seg, std::move(frame), ip, now);
         return;
     }
-    TACHYON_DROP(_stats.tcp.drop_no_connection);
+    TACHYON_DROP(_stats.drop_no_connection);
     tcp_reply_reset(seg, ip, payload_len, now);
 }
 
-void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
-                             instant now) {
+void tcp_layer::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& payload,
+                                 const wire::ipv4_repr& ip, instant now) {
     namespace tf = wire::tcp_flags;
     // RFC 9293 §3.10.7.2, in its order. First: a RST has nothing to reset.
     if (seg.has(tf::rst)) {
-        TACHYON_DROP(_stats.tcp.drop_no_connection);
+        TACHYON_DROP(_stats.drop_no_connection);
         return;
     }
     // Second: an ACK is for no connection of ours, unless it carries a SYN cookie of ours
@@ -115,14 +141,14 @@ void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& pay
     if (seg.has(tf::ack)) {
         if (!seg.has(tf::syn) && now < _tcp.listener(l).cookies_until && tcp_accept_cookie(l, seg, std::move(payload), ip, now))
             return;
-        TACHYON_DROP(_stats.tcp.drop_no_connection);
+        TACHYON_DROP(_stats.drop_no_connection);
         tcp_reply_reset(seg, ip, payload ? uint32_t(payload.size()) : 0, now);
         return;
     }
     // Third: SYN. A SYN with FIN is nonsense (Linux drops it too); fourth: a segment with
     // neither SYN nor ACK (null, FIN alone, ...) is dropped.
     if (!seg.has(tf::syn) || seg.has(tf::fin)) {
-        TACHYON_DROP(_stats.tcp.drop_listen_bad_flags);
+        TACHYON_DROP(_stats.drop_listen_bad_flags);
         return;
     }
     const tcp_listen_slot& lst = _tcp.listener(l);
@@ -132,10 +158,10 @@ void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& pay
             tcp_send_cookie(l, seg, ip, now);
             return;
         }
-        TACHYON_DROP(_stats.tcp.drop_syn_backlog_full); // silently: the peer retries
+        TACHYON_DROP(_stats.drop_syn_backlog_full); // silently: the peer retries
         return;
     }
-    const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+    const tcp_tuple t{_local, seg.dst_port, ip.src, seg.src_port};
     auto got = _tcp.allocate(t);
     if (!got) return;
     const uint32_t slot = *got;
@@ -147,8 +173,8 @@ void stack::tcp_listen_input(uint32_t l, const wire::tcp_repr& seg, packet&& pay
     tcp_rearm(slot);
 }
 
-void stack::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now) {
-    const tcp_tuple t{_config.address.address, syn.dst_port, ip.src, syn.src_port};
+void tcp_layer::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::ipv4_repr& ip, instant now) {
+    const tcp_tuple t{_local, syn.dst_port, ip.src, syn.src_port};
     wire::tcp_repr sa;
     sa.src_port = syn.dst_port;
     sa.dst_port = syn.src_port;
@@ -173,19 +199,19 @@ void stack::tcp_send_cookie(uint32_t l, const wire::tcp_repr& syn, const wire::i
         }
     }
     _tcp.listener(l).cookies_until = now + syn_cookies::tick * 2;
-    ++_stats.tcp.syncookies_sent;
+    ++_stats.syncookies_sent;
     tcp_send_stateless(sa, ip.src, now);
 }
 
-bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& payload, const wire::ipv4_repr& ip,
-                              instant now) {
-    const tcp_tuple t{_config.address.address, seg.dst_port, ip.src, seg.src_port};
+bool tcp_layer::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& payload,
+                                  const wire::ipv4_repr& ip, instant now) {
+    const tcp_tuple t{_local, seg.dst_port, ip.src, seg.src_port};
     const auto mss = _cookies.check(t, seg.seq - 1, seg.ack - 1, now);
     if (!mss) {
-        ++_stats.tcp.syncookies_failed;
+        ++_stats.syncookies_failed;
         return false;
     }
-    ++_stats.tcp.syncookies_recv;
+    ++_stats.syncookies_recv;
     auto got = _tcp.allocate(t);
     if (!got) return true; // counted; the peer retransmits, and the cookie stays good a while
     const uint32_t slot = *got;
@@ -207,7 +233,7 @@ bool stack::tcp_accept_cookie(uint32_t l, const wire::tcp_repr& seg, packet&& pa
     return true;
 }
 
-void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now) {
+void tcp_layer::icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now) {
     // `quoted`: the IP header and first 8 bytes of a datagram we sent (RFC 792). RFC 1122
     // §4.2.3.9: protocol and port unreachable are hard errors, which end a connection still in
     // SYN-SENT (as Linux does); the others, and any error for a synchronized connection, are
@@ -215,8 +241,8 @@ void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted
     // be our SYN's, so that a blind attacker cannot end the connection.
     wire::ipv4_repr ip;
     if (wire::ipv4_repr::parse_quoted(quoted, ip) != wire::wire_error::ok || ip.protocol != wire::ip_protocol::tcp ||
-        ip.src != _config.address.address || quoted.size() < size_t(ip.header_len) + 8) {
-        ++_stats.tcp.icmp_ignored;
+        ip.src != _local || quoted.size() < size_t(ip.header_len) + 8) {
+        ++_stats.icmp_ignored;
         return;
     }
     const std::byte* th = quoted.data() + ip.header_len;
@@ -227,7 +253,7 @@ void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted
     const bool hard = code == wire::icmp_unreachable_code::protocol || code == wire::icmp_unreachable_code::port;
     if (slot == tcp_table::npos || !hard || _tcp[slot].tcb->state() != tcp_state::syn_sent ||
         seq != _tcp[slot].tcb->iss()) {
-        ++_stats.tcp.icmp_ignored;
+        ++_stats.icmp_ignored;
         return;
     }
     tcp_connection& c = *_tcp[slot].tcb;
@@ -235,7 +261,7 @@ void stack::tcp_icmp_unreachable(uint8_t code, std::span<const std::byte> quoted
     tcp_after(slot, ev, now);
 }
 
-void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now) {
+void tcp_layer::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip, uint32_t payload_len, instant now) {
     // RFC 9293 §3.10.7.1: never answer a RST; for an ACK, <SEQ=SEG.ACK><CTL=RST>; otherwise
     // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
     if (seg.has(wire::tcp_flags::rst)) return;
@@ -249,24 +275,23 @@ void stack::tcp_reply_reset(const wire::tcp_repr& seg, const wire::ipv4_repr& ip
         rst.ack = seg.seq + seg.segment_len(payload_len);
         rst.flags = wire::tcp_flags::rst | wire::tcp_flags::ack;
     }
-    ++_stats.tcp.tx_resets;
+    ++_stats.tx_resets;
     tcp_send_stateless(rst, ip.src, now);
 }
 
-void stack::tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now) {
-    packet frame = alloc_frame();
+void tcp_layer::tcp_send_stateless(const wire::tcp_repr& h, ipv4_address dst, instant now) {
+    packet frame = _host.alloc_frame();
     if (!frame) return;
     std::byte* p = frame.append(h.emitted_header_len());
-    h.emit({p, h.emitted_header_len()}, _config.address.address, dst, 0);
+    h.emit({p, h.emitted_header_len()}, _local, dst, 0);
     frame.set_tx_l4(h.emitted_header_len(), 0); // checksummed here, whatever the device offers
-    ++_stats.tcp.tx_segments;
-    (void)ipv4_output(std::move(frame), dst, wire::ip_protocol::tcp, now);
+    ++_stats.tx_segments;
+    (void)_host.ipv4_output(std::move(frame), dst, wire::ip_protocol::tcp, now);
 }
 
-void stack::tcp_drain(const tcp_connection& c, instant now) {
+void tcp_layer::tcp_drain(const tcp_connection& c, instant now) {
     const tcp_tuple& t = c.tuple();
-    const auto mode = _caps.tx_l4_checksum ? wire::tcp_checksum_mode::offload : wire::tcp_checksum_mode::full;
-    const uint8_t device_sum = _caps.tx_l4_checksum ? checksum_bit::tcp : uint8_t(0);
+    const auto mode = _tx_checksum_offload ? wire::tcp_checksum_mode::offload : wire::tcp_checksum_mode::full;
     for (const tcp_segment_out& s : _tcp_out.segments()) {
         wire::tcp_repr h;
         h.src_port = t.local_port;
@@ -283,7 +308,7 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
             if (!held) [[unlikely]] {
                 // The connection ended in the call that queued this segment and released its
                 // send queue: nothing to send. (Each such path is a bug to fix; counted.)
-                TACHYON_DROP(_stats.tcp.drop_released_segment);
+                TACHYON_DROP(_stats.drop_released_segment);
                 continue;
             }
             if (!held.shared()) [[likely]] {
@@ -293,28 +318,28 @@ void stack::tcp_drain(const tcp_connection& c, instant now) {
                 frame = held.share();
             } else {
                 // The device still holds the last transmission: copy this one.
-                ++_stats.tcp.retransmit_copies;
-                frame = alloc_frame();
+                ++_stats.retransmit_copies;
+                frame = _host.alloc_frame();
                 if (!frame) continue;
                 std::byte* p = frame.append(hlen + s.payload_len);
                 if (p == nullptr) continue;
                 std::memcpy(p + hlen, held.descriptor()->base + s.payload_offset, s.payload_len);
             }
         } else {
-            frame = alloc_frame();
+            frame = _host.alloc_frame();
             if (!frame) continue;
             if (frame.append(hlen) == nullptr) continue;
         }
-        h.emit(frame.bytes(), _config.address.address, t.remote_address, s.payload_len, mode);
-        frame.set_tx_l4(hlen, device_sum);
-        ++_stats.tcp.tx_segments;
-        (void)ipv4_output(std::move(frame), t.remote_address, wire::ip_protocol::tcp, now);
+        h.emit(frame.bytes(), _local, t.remote_address, s.payload_len, mode);
+        frame.set_tx_l4(hlen, _tx_checksum_offload ? checksum_bit::tcp : uint8_t(0)); // as `mode` says
+        ++_stats.tx_segments;
+        (void)_host.ipv4_output(std::move(frame), t.remote_address, wire::ip_protocol::tcp, now);
     }
     _tcp_out.clear();
 }
 
-void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
-    tx_batch batch(*this, now);
+void tcp_layer::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
+    stack::tx_batch batch(_host, now);
     tcp_connection& c = *_tcp[slot].tcb;
     const tcp_id id = _tcp.id_of(slot);
     // Every callback may close, abort or send, and an abort releases the slot (which a connect
@@ -361,7 +386,7 @@ void stack::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     tcp_rearm(slot);
 }
 
-void stack::tcp_deliver(uint32_t slot, instant now) {
+void tcp_layer::tcp_deliver(uint32_t slot, instant now) {
     tcp_connection& c = *_tcp[slot].tcb;
     const tcp_id id = _tcp.id_of(slot);
     for (;;) {
@@ -382,22 +407,20 @@ void stack::tcp_deliver(uint32_t slot, instant now) {
     }
 }
 
-result<uint16_t> stack::tcp_listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context) {
+result<uint16_t> tcp_layer::listen(uint16_t port, size_t backlog, tcp_accept_handler on_accept, void* context) {
     auto l = _tcp.listen(port, backlog, on_accept, context);
     if (!l) return l.err();
     return port;
 }
 
-void stack::tcp_unlisten(uint16_t port) { _tcp.unlisten(port); }
-
-result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
-                                  instant now) {
+result<tcp_id> tcp_layer::connect(ipv4_address dst, uint16_t port, const tcp_callbacks& callbacks, duration timeout,
+                                 instant now) {
     if (port == 0 || dst.is_any() || dst.is_multicast() || dst.is_broadcast())
         return make_error(errc::invalid_argument, "connect needs a unicast address and a port");
     // An active open never reuses a tuple whose old segments may still be in flight.
     const uint16_t local = _tcp.ephemeral_port(dst, port);
     if (local == 0) return make_error(errc::no_space, "no ephemeral port free for " + dst.to_string());
-    tcp_tuple t{_config.address.address, local, dst, port};
+    tcp_tuple t{_local, local, dst, port};
     auto got = _tcp.allocate(t);
     if (!got) return got.err();
     const uint32_t slot = *got;
@@ -409,7 +432,7 @@ result<tcp_id> stack::tcp_connect(ipv4_address dst, uint16_t port, const tcp_cal
     return _tcp.id_of(slot);
 }
 
-errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
+errc tcp_layer::set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     const uint32_t slot = tcp_table::slot_of(id);
@@ -417,20 +440,20 @@ errc stack::tcp_set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     // Data that arrived before (with the handshake, or while nobody read) goes to the reader
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
     if ((c->received_bytes() > 0 || _tcp[slot].eof_pending) && callbacks.on_data != nullptr) {
-        tx_batch batch(*this, _now); // the window update leaves when this ends
-        tcp_deliver(slot, _now);
+        stack::tx_batch batch(_host, _host.now()); // the window update leaves when this ends
+        tcp_deliver(slot, _host.now());
         if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
         tcp_mark_dirty(slot);
     }
     return errc::ok;
 }
 
-size_t stack::tcp_send_space(tcp_id id) const {
-    const tcp_connection* c = tcp_connection_of(id);
+size_t tcp_layer::send_space(tcp_id id) const {
+    const tcp_connection* c = connection_of(id);
     return c == nullptr ? 0 : c->send_space();
 }
 
-size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) {
+size_t tcp_layer::send(tcp_id id, std::span<const std::byte> data, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) [[unlikely]]
         return 0;
@@ -452,7 +475,7 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
         // A new frame needs a free slot in the send queue: never push past it (the ring
         // would overwrite its oldest, unacknowledged segment).
         if (!c->send_slot_free()) break;
-        packet frame = alloc_frame();
+        packet frame = _host.alloc_frame();
         if (!frame) [[unlikely]]
             break;
         const size_t n = std::min({todo - done, size_t(c->send_mss()), frame.tailroom()});
@@ -461,13 +484,13 @@ size_t stack::tcp_send(tcp_id id, std::span<const std::byte> data, instant now) 
         done += n;
     }
     if (done > 0) {
-        tx_batch batch(*this, now); // leaves now, or with the batch the caller holds
+        stack::tx_batch batch(_host, now); // leaves now, or with the batch the caller holds
         tcp_mark_dirty(slot);
     }
     return done;
 }
 
-errc stack::tcp_shutdown(tcp_id id, instant now) {
+errc tcp_layer::shutdown(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->close(now, _tcp_out);
@@ -479,16 +502,16 @@ errc stack::tcp_shutdown(tcp_id id, instant now) {
         if (cb.on_closed != nullptr) cb.on_closed(cb.context, id, tcp_close_reason::normal);
         return errc::ok;
     }
-    tx_batch batch(*this, now);
+    stack::tx_batch batch(_host, now);
     tcp_mark_dirty(slot);
     return errc::ok;
 }
 
-errc stack::tcp_abort(tcp_id id, instant now) {
+errc tcp_layer::abort(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     const uint32_t slot = tcp_table::slot_of(id);
-    tx_batch batch(*this, now);
+    stack::tx_batch batch(_host, now);
     tcp_events ev = c->abort(_tcp_out);
     if (!ev.closed && _tcp[slot].callbacks.on_closed != nullptr) {
         // The connection's end was decided (TIME-WAIT) but not told yet: the abort from a
@@ -501,14 +524,14 @@ errc stack::tcp_abort(tcp_id id, instant now) {
     return errc::ok;
 }
 
-errc stack::tcp_set_nodelay(tcp_id id, bool nodelay) {
+errc tcp_layer::set_nodelay(tcp_id id, bool nodelay) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->set_nodelay(nodelay);
     return errc::ok;
 }
 
-errc stack::tcp_set_keepalive(tcp_id id, bool on, instant now) {
+errc tcp_layer::set_keepalive(tcp_id id, bool on, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->set_keepalive(on, now);
@@ -516,21 +539,21 @@ errc stack::tcp_set_keepalive(tcp_id id, bool on, instant now) {
     return errc::ok;
 }
 
-errc stack::tcp_set_buffer_sizes(tcp_id id, size_t send, size_t receive) {
+errc tcp_layer::set_buffer_sizes(tcp_id id, size_t send, size_t receive) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->set_buffer_sizes(send, receive);
     return errc::ok;
 }
 
-errc stack::tcp_set_user_timeout(tcp_id id, duration d) {
+errc tcp_layer::set_user_timeout(tcp_id id, duration d) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     c->set_user_timeout(d);
     return errc::ok;
 }
 
-errc stack::tcp_set_recovery_timers(tcp_id id, const tcp_recovery_timers& t) {
+errc tcp_layer::set_recovery_timers(tcp_id id, const tcp_recovery_timers& t) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
     if (t.rto_min <= duration{} || t.pto_min <= duration{} || t.tlp_delayed_ack < duration{})

@@ -15,7 +15,7 @@ namespace tachyon {
 
 void stack::udp_input(packet&& frame, const wire::ipv4_repr& ip, instant now) {
     wire::udp_repr udp;
-    const bool verify = !frame.rx_checksum_good(checksum_bit::udp); // unless the device's NIC found it good
+    const bool verify = !(_caps.rx_l4_checksum && frame.rx_checksum_good(checksum_bit::udp)); // see ipv4_input
     switch (wire::udp_repr::parse(frame.bytes(), ip.src, ip.dst, udp, verify)) {
     case wire::wire_error::ok: break;
     case wire::wire_error::bad_total_length: TACHYON_DROP(_stats.udp.drop_bad_length); return;

@@ -306,11 +306,9 @@ TEST_F(dpdk_test, tx_gives_the_nic_the_header_lengths_the_stack_recorded) {
     ASSERT_TRUE(dev);
     auto out = frames(*dev, 1, 2, 90);
     out[0].set_tx_l4(32, checksum_bit::tcp);
-    out[0].set_tx_l3(20, true);
-    out[0].set_tx_l2(14);
+    out[0].set_tx_ipv4(14, 20, true);
     out[1].set_tx_l4(8, 0); // every sum already complete
-    out[1].set_tx_l3(20, false);
-    out[1].set_tx_l2(14);
+    out[1].set_tx_ipv4(14, 20, false);
     ASSERT_EQ(dev->tx_burst(out), 2u);
     auto in = receive(*dev, 2);
     ASSERT_EQ(in.size(), 2u);

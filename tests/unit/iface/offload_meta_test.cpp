@@ -28,6 +28,7 @@ class offload_probe final : public device {
 public:
     offload_probe(device& inner, bool tx_offload) : _inner(inner), _caps(inner.capabilities()) {
         _caps.tx_ipv4_checksum = _caps.tx_l4_checksum = tx_offload;
+        _caps.rx_ipv4_checksum = _caps.rx_l4_checksum = true; // it may mark frames (rx_mark)
     }
     size_t rx_burst(std::span<packet> out) override {
         const size_t n = _inner.rx_burst(out);
@@ -76,6 +77,9 @@ private:
 
 struct offload_meta : stack_trace {
     std::unique_ptr<offload_probe> probe;
+
+    // The stack goes before the probe it runs on (its destructor flushes through the device).
+    ~offload_meta() override { st.reset(); }
 
     void make_with(bool tx_offload) {
         probe = std::make_unique<offload_probe>(link.b(), tx_offload);
