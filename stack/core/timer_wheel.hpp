@@ -139,6 +139,9 @@ public:
     /// The deadline `t` is armed for, or `instant::never()` when it is disarmed.
     instant deadline(const timer& t) const { return t._hook.is_linked() ? t._deadline : instant::never(); }
 
+    /// False when `expire(now)` would find nothing to do (its own first test, for a caller that
+    /// keeps the rest of `expire` out of line).
+    bool may_expire(instant now) const { return now >= _next_check; }
     /// Fires every timer that is due at `now` (see the preface), calling `on_expire(timer&)` for
     /// each after disarming it, and returns how many fired.
     template <class F>

@@ -109,10 +109,19 @@ size_t stack::process(size_t n, instant now) {
 }
 
 void stack::run_timers(instant now) {
+    // Nothing due, the common case: four compares, and the work below stays out of line.
+    if (now < _arp.next_deadline() && !_wheel.may_expire(now) && now < _igmp.next_deadline() &&
+        (_gateway_resolved || now < _gateway_next_request)) [[likely]]
+        return;
+    run_due_timers(now);
+}
+
+void stack::run_due_timers(instant now) {
     if (now >= _arp.next_deadline()) [[unlikely]] {
         _arp.on_timer(now, [&](ipv4_address ip) { send_arp_request(ip, mac_address::broadcast(), mac_address::zero()); });
     }
-    _wheel.expire(now, [this, now](timer& t) { _tcp.on_timer(t, now); }); // every timer on the wheel is TCP's
+    if (_wheel.may_expire(now)) [[unlikely]] // every timer on the wheel is TCP's
+        _tcp.expire_timers(now);
     if (now >= _igmp.next_deadline()) [[unlikely]]
         _igmp.on_timer(now, [&](const igmp_output& m) { send_igmp(m); });
     if (!_gateway_resolved && now >= _gateway_next_request) [[unlikely]] {

@@ -271,6 +271,7 @@ private:
     void flush_tx();
     void flush_batch();
     void run_timers(instant now);
+    [[gnu::noinline]] void run_due_timers(instant now);
     bool is_our_destination(ipv4_address dst) const;
 
     stack_config _config;

@@ -30,13 +30,15 @@ tcp_layer::tcp_layer(stack& host, const stack_config& config, tcp_stats& stats, 
       _isn(isn_key),
       _cookies(cookie_key) {}
 
-void tcp_layer::on_timer(timer& t, instant now) {
-    const uint32_t slot = static_cast<tcp_slot_timer&>(t).slot;
-    tcp_connection& c = *_tcp[slot].tcb;
-    if (!c.in_use()) return;
-    tcp_events ev = c.on_timer(now, _tcp_out);
-    tcp_drain(c, now);
-    tcp_after(slot, ev, now);
+void tcp_layer::expire_timers(instant now) {
+    _wheel.expire(now, [&](timer& t) {
+        const uint32_t slot = static_cast<tcp_slot_timer&>(t).slot;
+        tcp_connection& c = *_tcp[slot].tcb;
+        if (!c.in_use()) return;
+        tcp_events ev = c.on_timer(now, _tcp_out);
+        tcp_drain(c, now);
+        tcp_after(slot, ev, now);
+    });
 }
 
 tcp_connection* tcp_layer::tcp_find(tcp_id id) {

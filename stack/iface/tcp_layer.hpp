@@ -9,7 +9,7 @@
 /// What it uses of the rest of the stack, and nothing else: `stack::alloc_frame` (frames),
 /// `stack::ipv4_output` (sending), `stack::tx_batch` (holding transmission back while
 /// callbacks run), `stack::now` (a call from outside poll), and the timer wheel, whose timers
-/// are all TCP's. The stack calls `input` (IPv4), `icmp_unreachable` (ICMP), `on_timer` (the
+/// are all TCP's. The stack calls `input` (IPv4), `icmp_unreachable` (ICMP), `expire_timers` (the
 /// wheel) and `flush_dirty` (the end of a batch); the application's calls reach it through the
 /// stack's `tcp_*` methods. Its code is in tcp.cpp.
 
@@ -49,8 +49,8 @@ public:
     void input(packet&& frame, const wire::ipv4_repr& ip, instant now);
     /// An ICMP destination unreachable quoting `quoted` (one of our datagrams).
     void icmp_unreachable(uint8_t code, std::span<const std::byte> quoted, instant now);
-    /// A connection's timer `t` fired (the wheel holds only TCP timers).
-    void on_timer(timer& t, instant now);
+    /// Runs the connections' due timers (the wheel holds only TCP timers).
+    void expire_timers(instant now);
     /// The end of a batch: what the callbacks queued, and pending ACKs, leave now.
     void flush_dirty(instant now);
 
