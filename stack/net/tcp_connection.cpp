@@ -48,8 +48,7 @@ tcp_connection::tcp_connection(const tcp_settings& settings, tcp_stats& stats)
       // Small writes with nodelay make one segment each: room for a send buffer of 256-byte
       // messages (small segments received are packed together). Allocated here, once.
       _tx(settings.send_buffer / 256 + 8),
-      _rx(settings.receive_buffer / 256 + 8),
-      _ooo(settings.out_of_order_segments) {}
+      _rcv_queue(settings.receive_buffer / 256 + 8, settings.out_of_order_segments, stats) {}
 
 bool tcp_connection::synchronized() const {
     return _state != tcp_state::closed && _state != tcp_state::listen && _state != tcp_state::syn_sent &&
@@ -60,11 +59,7 @@ void tcp_connection::reset_state() {
     for (size_t i = 0; i < _tx_count; ++i) tx_at(i).frame.reset();
     _tx_head = _tx_count = _tx_sent = 0;
     _tx_bytes = 0;
-    _rx.clear();
-    _rx_bytes = 0;
-    for (size_t i = 0; i < _ooo_count; ++i) _ooo[i].frame.reset();
-    _ooo_count = 0;
-    _ooo_bytes = 0;
+    _rcv_queue.clear();
     _fin_queued = _fin_sent = _fin_received = false;
     _wscale_ok = _ts_ok = _sack_ok = false;
     _snd_wscale = _rcv_wscale = 0;
@@ -275,22 +270,19 @@ bool tcp_connection::push_send(packet&& frame) {
     return true;
 }
 
-std::span<const std::byte> tcp_connection::readable() const {
-    const packet* head = _rx.front();
-    if (head == nullptr) return {};
-    return {head->data(), head->size()};
-}
+std::span<const std::byte> tcp_connection::readable() const { return _rcv_queue.readable(); }
 
-void tcp_connection::consume(size_t n, instant now, tcp_emit_queue& out) {
-    (void)now;
-    (void)out;
-    packet* head = _rx.front();
-    if (head == nullptr || n == 0) return;
-    n = std::min(n, head->size());
+void tcp_connection::consume(size_t n) {
+    if (n == 0 || _rcv_queue.bytes() == 0) return;
     const uint32_t before = receive_window();
-    head->trim_front(n);
-    _rx_bytes -= n;
-    if (head->size() == 0) _rx.pop().reset();
+    _rcv_queue.consume(n);
+    if (_rcv_queue.out_of_order_count() > 0) {
+        // A held segment may have waited for this room (the queue was full when its gap
+        // filled): it follows now, and the peer hears at once that RCV.NXT moved.
+        const seq32 was = _rcv_nxt;
+        _rcv_queue.pull(_rcv_nxt);
+        if (_rcv_nxt != was) _ack_pending = _ack_now = true;
+    }
     // RFC 1122 §4.2.3.3 (receiver SWS avoidance): announce a reopened window once it grew by
     // a full segment or half the buffer.
     const uint32_t after = receive_window();
@@ -299,9 +291,7 @@ void tcp_connection::consume(size_t n, instant now, tcp_emit_queue& out) {
         _ack_pending = _ack_now = true;
 }
 
-void tcp_connection::close(instant now, tcp_emit_queue& out) {
-    (void)now;
-    (void)out;
+void tcp_connection::close() {
     switch (_state) {
     case tcp_state::syn_sent:
         // RFC 9293 §3.10.4: nothing was synchronized yet: just forget it.

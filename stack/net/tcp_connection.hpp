@@ -28,6 +28,7 @@
 #include "stack/core/log.hpp"
 #include "stack/core/time.hpp"
 #include "stack/net/rtt_estimator.hpp"
+#include "stack/net/tcp_receive_queue.hpp"
 #include "stack/net/tcp_stats.hpp"
 #include "stack/wire/seq.hpp"
 #include "stack/wire/tcp.hpp"
@@ -197,12 +198,12 @@ public:
     /// The bytes waiting at the head of the receive queue (one frame's worth, contiguous).
     std::span<const std::byte> readable() const;
     /// Marks `n` bytes of `readable()` as taken by the application; may queue a window update.
-    void consume(size_t n, instant now, tcp_emit_queue& out);
+    void consume(size_t n);
     /// Bytes held in the receive queue.
-    size_t received_bytes() const { return _rx_bytes; }
+    size_t received_bytes() const { return _rcv_queue.bytes(); }
 
     /// CLOSE (RFC 9293 §3.10.4): FIN after the queued data. Further sends are refused.
-    void close(instant now, tcp_emit_queue& out);
+    void close();
     /// ABORT (RFC 9293 §3.10.5): RST now, everything dropped.
     tcp_events abort(tcp_emit_queue& out);
     /// Ends the connection without a word to the peer, for `reason`: ICMP unreachable in
@@ -251,7 +252,7 @@ public:
     /// SND.WND in bytes (scaled).
     uint32_t snd_wnd() const { return _snd_wnd; }
     /// Segments held out of order.
-    size_t out_of_order_count() const { return _ooo_count; }
+    size_t out_of_order_count() const { return _rcv_queue.out_of_order_count(); }
     /// True during fast recovery (RFC 6675 with SACK, else RFC 6582 NewReno).
     bool in_recovery() const { return _in_recovery; }
     /// When the tail loss probe fires (RFC 8985 §7.2), or never.
@@ -284,10 +285,6 @@ private:
         bool lost = false;            // RFC 6675 §4 IsLost
         bool rexmit = false;          // retransmitted in the current recovery (below HighRxt)
     };
-    struct ooo_entry {
-        seq32 seq;
-        packet frame; // trimmed to the payload
-    };
 
     void reset_state();
     void enter(tcp_state s) { _state = s; }
@@ -311,11 +308,6 @@ private:
     void on_dup_ack(instant now, tcp_emit_queue& out);
     void retransmit_head(instant now, tcp_emit_queue& out);
     void receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev);
-    bool can_append(size_t len);
-    void append_in_order(packet&& payload);
-    void store_out_of_order(seq32 seq, packet&& payload);
-    void pull_out_of_order();
-    void fill_sack(wire::tcp_options& o) const;
     void arm_rto(instant now);
     void handshake_rtt(instant now);
     uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
@@ -388,12 +380,7 @@ private:
     seq32 _fin_seq;
 
     // Receive queue and out-of-order segments.
-    packet_ring _rx;
-    size_t _rx_bytes = 0;
-    std::vector<ooo_entry> _ooo;     // sorted by seq; `_ooo_count` used
-    size_t _ooo_count = 0;
-    size_t _ooo_bytes = 0;
-    seq32 _last_ooo_seq;
+    tcp_receive_queue _rcv_queue;
     bool _fin_received = false;
 
     // Timers: deadlines in state (instant::never() when off).

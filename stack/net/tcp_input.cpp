@@ -368,26 +368,6 @@ void tcp_connection::on_dup_ack(instant now, tcp_emit_queue& out) {
         enter_recovery(now, out);
 }
 
-bool tcp_connection::can_append(size_t len) {
-    const packet* tail = _rx.back();
-    return _rx.size() < _rx.capacity() || (tail != nullptr && !tail->shared() && tail->tailroom() >= len);
-}
-
-void tcp_connection::append_in_order(packet&& payload) {
-    const size_t len = payload.size();
-    packet* tail = _rx.back();
-    // Small segments behind data the application has not read yet are copied onto the end of
-    // the last one (when it has room and nobody else refers to it), so that a slow reader of
-    // small messages does not hold a buffer per message.
-    if (tail != nullptr && !tail->shared() && tail->tailroom() >= len) {
-        std::memcpy(tail->append(len), payload.data(), len);
-        _rx_bytes += len;
-        payload.reset();
-        return;
-    }
-    if (_rx.push(std::move(payload))) _rx_bytes += len;
-}
-
 void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev) {
     // Trim what we already have (a retransmission overlapping RCV.NXT) and what lies beyond
     // the window (RFC 9293 §3.10.7.4: "trimmed to fit the window").
@@ -408,15 +388,14 @@ void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_
 
     if (seq == _rcv_nxt) {
         const uint32_t len = uint32_t(payload.size());
-        if (!can_append(len)) [[unlikely]] {
+        if (!_rcv_queue.can_append(len)) [[unlikely]] {
             // No slot left to hold it: not accepted, not acknowledged; the peer retransmits.
             TACHYON_DROP(_stats.drop_receive_queue_full);
             return;
         }
-        append_in_order(std::move(payload));
+        _rcv_queue.append(std::move(payload));
         _rcv_nxt += len;
-        const bool filled_gap = _ooo_count > 0;
-        pull_out_of_order();
+        const bool filled_gap = _rcv_queue.pull(_rcv_nxt);
         ev.readable = true;
         _ack_pending = true;
         ++_segments_since_ack;
@@ -434,45 +413,8 @@ void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_
     // Beyond a gap: keep it (bounded) and tell the sender at once, one duplicate ACK per
     // segment, carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4): three of them trigger its
     // fast retransmit, so they are not merged into the iteration's single ACK.
-    store_out_of_order(seq, std::move(payload));
+    _rcv_queue.hold(seq, std::move(payload));
     send_ack(now, out);
-}
-
-void tcp_connection::store_out_of_order(seq32 seq, packet&& payload) {
-    size_t i = 0;
-    while (i < _ooo_count && _ooo[i].seq < seq) ++i;
-    if (i < _ooo_count && _ooo[i].seq == seq && _ooo[i].frame.size() >= payload.size()) return; // a duplicate
-    if (_ooo_count == _ooo.size()) {
-        TACHYON_DROP(_stats.drop_out_of_order_full);
-        return;
-    }
-    ++_stats.out_of_order;
-    for (size_t j = _ooo_count; j > i; --j) _ooo[j] = std::move(_ooo[j - 1]);
-    _ooo_bytes += payload.size();
-    _ooo[i] = ooo_entry{seq, std::move(payload)};
-    ++_ooo_count;
-    _last_ooo_seq = seq;
-}
-
-void tcp_connection::pull_out_of_order() {
-    while (_ooo_count > 0 && _ooo[0].seq <= _rcv_nxt) {
-        // Never take a segment out before it has a place: what was SACKed stays held
-        // (RFC 2018 §8 allows reneging, but the sender would then wait for a timeout).
-        if (!can_append(_ooo[0].frame.size())) [[unlikely]] {
-            TACHYON_DROP(_stats.drop_receive_queue_full);
-            break;
-        }
-        ooo_entry e = std::move(_ooo[0]);
-        for (size_t j = 1; j < _ooo_count; ++j) _ooo[j - 1] = std::move(_ooo[j]);
-        --_ooo_count;
-        _ooo_bytes -= e.frame.size();
-        const seq32 end = e.seq + uint32_t(e.frame.size());
-        if (end <= _rcv_nxt) continue; // all of it arrived again meanwhile
-        e.frame.trim_front(uint32_t(_rcv_nxt - e.seq));
-        const uint32_t len = uint32_t(e.frame.size());
-        append_in_order(std::move(e.frame));
-        _rcv_nxt += len;
-    }
 }
 
 } // namespace tachyon

@@ -13,7 +13,7 @@ namespace tachyon {
 namespace tf = wire::tcp_flags;
 
 uint32_t tcp_connection::receive_window() const {
-    const size_t used = _rx_bytes + _ooo_bytes;
+    const size_t used = _rcv_queue.bytes() + _rcv_queue.out_of_order_bytes();
     return used >= _recv_limit ? 0 : uint32_t(_recv_limit - used);
 }
 
@@ -49,7 +49,7 @@ wire::tcp_options tcp_connection::segment_options(bool syn, instant now) const {
         o.ts_val = ts_clock(now);
         o.ts_ecr = _ts_recent;
     }
-    if (_sack_ok && _ooo_count > 0) fill_sack(o);
+    if (_sack_ok) _rcv_queue.fill_sack(o, _rcv_nxt);
     return o;
 }
 
@@ -111,28 +111,6 @@ void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
     e.last_sent = now;
     if (e.transmissions < 255) ++e.transmissions;
     out.push(s);
-}
-
-void tcp_connection::fill_sack(wire::tcp_options& o) const {
-    // RFC 2018 §4: the first block holds the most recently received segment; the rest follow.
-    std::array<std::pair<seq32, seq32>, 8> runs{};
-    size_t n = 0;
-    for (size_t i = 0; i < _ooo_count && n < runs.size(); ++i) {
-        seq32 start = _ooo[i].seq;
-        seq32 end = start + uint32_t(_ooo[i].frame.size());
-        if (n > 0 && start <= runs[n - 1].second) {
-            runs[n - 1].second = wire::seq_max(runs[n - 1].second, end);
-        } else {
-            runs[n++] = {start, end};
-        }
-    }
-    size_t first = 0;
-    for (size_t i = 0; i < n; ++i)
-        if (runs[i].first <= _last_ooo_seq && _last_ooo_seq < runs[i].second) first = i;
-    o.sack_count = 0;
-    o.sack_blocks[o.sack_count++] = runs[first];
-    for (size_t i = 0; i < n && o.sack_count < wire::tcp_options::max_sack_blocks; ++i)
-        if (i != first) o.sack_blocks[o.sack_count++] = runs[i];
 }
 
 void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
