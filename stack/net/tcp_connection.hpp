@@ -29,6 +29,7 @@
 #include "stack/core/time.hpp"
 #include "stack/net/rtt_estimator.hpp"
 #include "stack/net/tcp_receive_queue.hpp"
+#include "stack/net/tcp_send_queue.hpp"
 #include "stack/net/tcp_stats.hpp"
 #include "stack/wire/seq.hpp"
 #include "stack/wire/tcp.hpp"
@@ -187,7 +188,7 @@ public:
     /// Grows the tail frame's payload by `n` bytes the caller has just written after it.
     void extend_tail(size_t n);
     /// True when the send queue has a free slot for `push_send`.
-    bool send_slot_free() const { return _tx_count < _tx.size(); }
+    bool send_slot_free() const { return _snd_queue.slot_free(); }
     /// Queues a new frame whose payload (its whole current content) is application data; its
     /// headroom must hold the headers. The frame may be grown later through `send_tail`.
     /// Refuses (returns false, the frame untouched) when no slot is free.
@@ -219,7 +220,7 @@ public:
     /// The send buffer's limit in bytes.
     size_t send_buffer() const { return _send_limit; }
     /// Segments the send queue holds at most (with a tiny MSS this, not the buffer, limits it).
-    size_t send_queue_slots() const { return _tx.size(); }
+    size_t send_queue_slots() const { return _snd_queue.capacity(); }
     /// The receive buffer's limit in bytes.
     size_t receive_buffer() const { return _recv_limit; }
     /// Sets this connection's RTO floor and tail-loss-probe timings.
@@ -258,7 +259,7 @@ public:
     /// When the tail loss probe fires (RFC 8985 §7.2), or never.
     instant pto_deadline() const { return _pto_at; }
     /// Payload bytes in the send queue, sent or not (ss's Send-Q).
-    size_t queued_bytes() const { return _tx_bytes; }
+    size_t queued_bytes() const { return _snd_queue.bytes(); }
     /// SSTHRESH in bytes (RFC 5681 §3.1).
     uint32_t ssthresh() const { return _ssthresh; }
     /// True when both sides agreed on SACK (RFC 2018 §2).
@@ -273,25 +274,11 @@ public:
     static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); }
 
 private:
-    struct tx_entry {
-        packet frame;                 // headers are written in front of the payload when sent
-        seq32 seq;                    // sequence number of the first payload byte
-        uint32_t offset = 0;          // payload start within the buffer's room
-        uint32_t len = 0;             // payload bytes
-        instant sent_at;              // first transmission (RTT sample, Karn's rule)
-        instant last_sent;            // latest transmission (RFC 8985 RACK)
-        uint8_t transmissions = 0;    // 0: not sent yet
-        bool sacked = false;          // RFC 6675 scoreboard: the peer holds it (SACK block)
-        bool lost = false;            // RFC 6675 §4 IsLost
-        bool rexmit = false;          // retransmitted in the current recovery (below HighRxt)
-    };
-
     void reset_state();
     void enter(tcp_state s) { _state = s; }
     tcp_events finish(tcp_close_reason reason);
     tcp_events enter_time_wait(instant now);
     bool synchronized() const;
-    tx_entry& tx_at(size_t i) { return _tx[(_tx_head + i) % _tx.size()]; }
     void negotiate(const wire::tcp_options& o, uint16_t local_mss);
     uint16_t window_field(bool syn) const;
     uint32_t receive_window() const;
@@ -300,7 +287,7 @@ private:
     void send_control(uint8_t flags, seq32 seq, instant now, tcp_emit_queue& out);
     void send_ack(instant now, tcp_emit_queue& out);
     void send_challenge_ack(instant now, tcp_emit_queue& out);
-    void send_entry(tx_entry& e, instant now, tcp_emit_queue& out);
+    void send_entry(tcp_tx_entry& e, instant now, tcp_emit_queue& out);
     void send_rst(seq32 seq, tcp_emit_queue& out);
     bool process_ack(const wire::tcp_repr& seg, uint32_t seg_len, instant now, tcp_emit_queue& out, tcp_events& ev);
     void take_acked(seq32 ack, instant now);
@@ -324,7 +311,7 @@ private:
     void arm_pto(instant now);
     void send_loss_probe(instant now, tcp_emit_queue& out);
     void tlp_on_ack(seq32 ack, bool dsack, bool advanced);
-    void rack_delivered(const tx_entry& e, instant now);
+    void rack_delivered(const tcp_tx_entry& e, instant now);
     bool rack_detect_loss(instant now);
     void rack_on_ack(instant now, tcp_emit_queue& out);
 
@@ -372,10 +359,7 @@ private:
     bool _rack_reordering = false;   // RACK.reord: a segment arrived after a later one
     instant _rack_at = instant::never(); // the reordering timer
 
-    // Send queue: entries [0, _tx_sent) are in flight, the rest unsent.
-    std::vector<tx_entry> _tx;       // ring storage
-    size_t _tx_head = 0, _tx_count = 0, _tx_sent = 0;
-    size_t _tx_bytes = 0;            // payload bytes queued (sent or not)
+    tcp_send_queue _snd_queue;
     bool _fin_queued = false, _fin_sent = false;
     seq32 _fin_seq;
 
@@ -406,7 +390,6 @@ private:
     size_t _send_limit = 0;          // per-connection limits, at most the settings'
     size_t _recv_limit = 0;
     seq32 _snd_max;                  // the highest sequence number sent (go-back-N keeps it)
-    seq32 _tx_end;                   // the sequence number after the last queued byte
     instant _syn_sent_at;
 };
 

@@ -226,7 +226,7 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         on_dup_ack(now, out);
     }
     if (_tlp_outstanding) tlp_on_ack(seg.ack, dsack, advanced);
-    if (_tx_sent == 0) {
+    if (_snd_queue.in_flight() == 0) {
         // Nothing in flight (a request/response's usual ACK): no loss to look for or probe.
         _rack_at = _pto_at = instant::never();
     } else {
@@ -245,12 +245,12 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
             _persist_backoff = duration{};
         }
     }
-    // The FIN sits right after the last byte queued (_tx_end): acknowledged once SND.UNA passes
+    // The FIN sits right after the last byte queued (_snd_queue.end()): acknowledged once SND.UNA passes
     // it, even when a timeout had gone back to SND.UNA and not yet sent it again.
-    const bool fin_acked = _fin_queued && _snd_una > _tx_end;
+    const bool fin_acked = _fin_queued && _snd_una > _snd_queue.end();
     if (fin_acked && !_fin_sent) {
         _fin_sent = true;
-        _fin_seq = _tx_end;
+        _fin_seq = _snd_queue.end();
     }
     switch (_state) {
     case tcp_state::fin_wait_1:
@@ -272,36 +272,16 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
 }
 
 void tcp_connection::take_acked(seq32 ack, instant now) {
-    const tx_entry* newest_clean = nullptr;
+    const tcp_tx_entry* newest_clean = nullptr;
     instant newest_sent;
-    while (_tx_count > 0) {
-        tx_entry& e = tx_at(0);
-        const seq32 end = e.seq + e.len;
-        if (end <= ack) {
-            if (!e.sacked) rack_delivered(e, now);
-            // Karn's rule (RFC 6298 §3): time only segments sent once.
-            if (e.transmissions == 1) {
-                newest_clean = &e;
-                newest_sent = e.sent_at;
-            }
-            _tx_bytes -= e.len;
-            e.frame.reset();
-            e.transmissions = 0;
-            _tx_head = (_tx_head + 1) % _tx.size();
-            --_tx_count;
-            if (_tx_sent > 0) --_tx_sent;
-        } else {
-            if (e.seq < ack) {
-                // Part of a segment acknowledged: the rest stays, in the same buffer.
-                const uint32_t n = uint32_t(ack - e.seq);
-                e.seq += n;
-                e.offset += n;
-                e.len -= n;
-                _tx_bytes -= n;
-            }
-            break;
+    _snd_queue.take_acked(ack, [&](const tcp_tx_entry& e) {
+        if (!e.sacked) rack_delivered(e, now);
+        // Karn's rule (RFC 6298 §3): time only segments sent once.
+        if (e.transmissions == 1) {
+            newest_clean = &e;
+            newest_sent = e.sent_at;
         }
-    }
+    });
     if (newest_clean != nullptr) _rtt.sample(now - newest_sent);
 }
 

@@ -99,7 +99,7 @@ void tcp_connection::send_rst(seq32 seq, tcp_emit_queue& out) {
     ++_stats.tx_resets;
 }
 
-void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
+void tcp_connection::send_entry(tcp_tx_entry& e, instant now, tcp_emit_queue& out) {
     tcp_segment_out s = make_segment(tf::ack | tf::psh, e.seq, now);
     // Payload and options share the segment size: SACK blocks that do not fit beside a full
     // segment are left out (the pure ACKs carry them).
@@ -114,8 +114,8 @@ void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
 }
 
 void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
-    if (_tx_count > 0 && tx_at(0).transmissions > 0) {
-        send_entry(tx_at(0), now, out);
+    if (_snd_queue.size() > 0 && _snd_queue.at(0).transmissions > 0) {
+        send_entry(_snd_queue.at(0), now, out);
         ++_retransmissions;
         arm_rto(now);
     } else if (_fin_sent && _snd_una == _fin_seq) {
@@ -125,7 +125,7 @@ void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
 }
 
 void tcp_connection::send_next_new(instant now, tcp_emit_queue& out) {
-    tx_entry& e = tx_at(_tx_sent);
+    tcp_tx_entry& e = _snd_queue.at(_snd_queue.in_flight());
     const bool retransmission = e.transmissions > 0; // after a timeout went back to SND.UNA
     send_entry(e, now, out);
     if (retransmission) {
@@ -134,7 +134,7 @@ void tcp_connection::send_next_new(instant now, tcp_emit_queue& out) {
     }
     _snd_nxt = e.seq + e.len;
     if (_snd_nxt > _snd_max) _snd_max = _snd_nxt;
-    ++_tx_sent;
+    _snd_queue.mark_sent();
     if (_rto_at == instant::never()) arm_rto(now);
 }
 
@@ -149,8 +149,8 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
         recovery_send(now, out);
         sent = _snd_nxt != before;
     } else if (can_send_data) {
-        while (_tx_sent < _tx_count && !out.full()) {
-            tx_entry& e = tx_at(_tx_sent);
+        while (_snd_queue.has_unsent() && !out.full()) {
+            tcp_tx_entry& e = _snd_queue.at(_snd_queue.in_flight());
             const uint32_t in_flight = flight_size();
             const uint32_t wnd = std::min(_snd_wnd, _cwnd);
             if (in_flight + e.len > wnd) {
@@ -173,8 +173,8 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
     }
     if (can_send_data) {
         // CLOSE: the FIN follows the last byte queued (RFC 9293 §3.10.4).
-        if (_fin_queued && !_fin_sent && _tx_sent == _tx_count) {
-            _fin_seq = _tx_end;
+        if (_fin_queued && !_fin_sent && !_snd_queue.has_unsent()) {
+            _fin_seq = _snd_queue.end();
             send_control(tf::fin | tf::ack, _fin_seq, now, out);
             _fin_sent = true;
             _snd_nxt = _fin_seq + 1;
