@@ -65,7 +65,8 @@ void tcp_connection::reset_state() {
     _rcv_adv = _rcv_nxt = _snd_una = _snd_nxt = _snd_max = seq32{};
     _snd_mss = _segment_budget = 536;
     _ts_recent = 0;
-    _cwnd = _ssthresh = _dup_acks = 0;
+    _cc = tcp_congestion{};
+    _dup_acks = 0;
     _in_recovery = _sack_recovery = false;
     _high_sack = seq32{};
     _pto_at = instant::never();
@@ -145,8 +146,7 @@ void tcp_connection::negotiate(const wire::tcp_options& o, uint16_t local_mss) {
     }
     _sack_ok = _settings.sack && o.sack_permitted;
     // RFC 5681 §3.1 (RFC 3390): the initial window.
-    _cwnd = _snd_mss > 2190 ? 2 * _snd_mss : _snd_mss > 1095 ? 3 * _snd_mss : 4 * _snd_mss;
-    _ssthresh = UINT32_MAX / 2;
+    _cc.start(_snd_mss);
 }
 
 void tcp_connection::open_active(const tcp_tuple& t, seq32 iss, uint16_t local_mss, instant now, duration timeout,

@@ -28,6 +28,7 @@
 #include "stack/core/log.hpp"
 #include "stack/core/time.hpp"
 #include "stack/net/rtt_estimator.hpp"
+#include "stack/net/tcp_congestion.hpp"
 #include "stack/net/tcp_receive_queue.hpp"
 #include "stack/net/tcp_send_queue.hpp"
 #include "stack/net/tcp_stats.hpp"
@@ -241,7 +242,7 @@ public:
     /// The round-trip estimator (for tools and tests).
     const rtt_estimator& rtt() const { return _rtt; }
     /// The congestion window in bytes.
-    uint32_t cwnd() const { return _cwnd; }
+    uint32_t cwnd() const { return _cc.cwnd(); }
     /// ISS: our initial sequence number.
     seq32 iss() const { return _iss; }
     /// SND.UNA.
@@ -261,7 +262,7 @@ public:
     /// Payload bytes in the send queue, sent or not (ss's Send-Q).
     size_t queued_bytes() const { return _snd_queue.bytes(); }
     /// SSTHRESH in bytes (RFC 5681 §3.1).
-    uint32_t ssthresh() const { return _ssthresh; }
+    uint32_t ssthresh() const { return _cc.ssthresh(); }
     /// True when both sides agreed on SACK (RFC 2018 §2).
     bool sack_enabled() const { return _sack_ok; }
     /// True when both sides agreed on timestamps (RFC 7323 §3.2).
@@ -290,7 +291,7 @@ private:
     void send_entry(tcp_tx_entry& e, instant now, tcp_emit_queue& out);
     void send_rst(seq32 seq, tcp_emit_queue& out);
     bool process_ack(const wire::tcp_repr& seg, uint32_t seg_len, instant now, tcp_emit_queue& out, tcp_events& ev);
-    void take_acked(seq32 ack, instant now);
+    uint32_t take_acked(seq32 ack, instant now); // returns the bytes that were SACKed
     void on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out);
     void on_dup_ack(instant now, tcp_emit_queue& out);
     void retransmit_head(instant now, tcp_emit_queue& out);
@@ -313,7 +314,7 @@ private:
     void tlp_on_ack(seq32 ack, bool dsack, bool advanced);
     void rack_delivered(const tcp_tx_entry& e, instant now);
     bool rack_detect_loss(instant now);
-    void rack_on_ack(instant now, tcp_emit_queue& out);
+    void rack_respond(instant now, tcp_emit_queue& out);
 
     const tcp_settings& _settings;
     tcp_stats& _stats;
@@ -334,8 +335,9 @@ private:
     uint32_t _ts_recent = 0;         // RFC 7323 §4.3 TS.Recent
     seq32 _last_ack_sent;
 
-    // Congestion control (RFC 5681, RFC 6582).
-    uint32_t _cwnd = 0, _ssthresh = 0;
+    // Congestion control (tcp_congestion.hpp) and the loss-recovery state around it.
+    tcp_congestion _cc;
+    uint32_t _ack_delivered = 0;     // RFC 6937 DeliveredData of the ACK being processed
     uint32_t _dup_acks = 0;
     seq32 _recover;                  // RFC 6582 recover, RFC 6675 RecoveryPoint
     bool _in_recovery = false;

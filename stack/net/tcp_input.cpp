@@ -207,14 +207,22 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
     }
     const uint32_t wnd = uint32_t(seg.window) << _snd_wscale;
     // RFC 6675 §5: every ACK's SACK blocks update the scoreboard first.
+    _ack_delivered = 0; // RFC 6937 DeliveredData: what this ACK newly SACKs or acknowledges
     const bool dsack = _sack_ok && seg.options.sack_count > 0 && update_scoreboard(seg.options, seg.ack, now);
     const bool advanced = seg.ack > _snd_una;
+    uint32_t acked = 0;
     if (advanced) {
-        const uint32_t acked = uint32_t(seg.ack - _snd_una);
-        take_acked(seg.ack, now);
+        acked = uint32_t(seg.ack - _snd_una);
+        _ack_delivered += acked - take_acked(seg.ack, now);
         _snd_una = seg.ack;
         if (_snd_nxt < _snd_una) _snd_nxt = _snd_una; // after go-back-N, a late ACK
         if (_high_sack < _snd_una) _high_sack = _snd_una; // HighSACK never lags HighACK
+    }
+    // RFC 8985 §6.2 step 5: RACK marks what this ACK shows lost before the ACK's response (as
+    // Linux orders it), so that PRR sizes the response with the pipe those losses leave.
+    const bool rack_found = _sack_ok && _rack_delivered && _snd_queue.in_flight() > 0 && rack_detect_loss(now);
+    bool responded = true;
+    if (advanced) {
         on_new_ack(seg.ack, acked, now, out);
         // RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it.
         if (_snd_una == _snd_max) _rto_at = instant::never();
@@ -224,13 +232,15 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         // RFC 5681 §2: a duplicate ACK.
         ++_stats.dup_acks;
         on_dup_ack(now, out);
+    } else {
+        responded = false;
     }
     if (_tlp_outstanding) tlp_on_ack(seg.ack, dsack, advanced);
     if (_snd_queue.in_flight() == 0) {
         // Nothing in flight (a request/response's usual ACK): no loss to look for or probe.
         _rack_at = _pto_at = instant::never();
     } else {
-        if (_sack_ok && _rack_delivered) rack_on_ack(now, out); // RFC 8985 §6.2 step 5
+        if (rack_found && !responded) rack_respond(now, out); // an ACK neither new nor duplicate
         if (advanced) arm_pto(now); // RFC 8985 §7.2: and with each ACK of new data
     }
     // RFC 9293 §3.10.7.4: update the send window from the newest segment.
@@ -271,11 +281,13 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
     return true;
 }
 
-void tcp_connection::take_acked(seq32 ack, instant now) {
+uint32_t tcp_connection::take_acked(seq32 ack, instant now) {
     const tcp_tx_entry* newest_clean = nullptr;
     instant newest_sent;
+    uint32_t sacked = 0;
     _snd_queue.take_acked(ack, [&](const tcp_tx_entry& e) {
-        if (!e.sacked) rack_delivered(e, now);
+        if (e.sacked) sacked += e.len; // delivered already, when its SACK block came
+        else rack_delivered(e, now);
         // Karn's rule (RFC 6298 §3): time only segments sent once.
         if (e.transmissions == 1) {
             newest_clean = &e;
@@ -283,18 +295,21 @@ void tcp_connection::take_acked(seq32 ack, instant now) {
         }
     });
     if (newest_clean != nullptr) _rtt.sample(now - newest_sent);
+    return sacked;
 }
 
 void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out) {
     if (_in_recovery && _sack_recovery) {
         if (ack >= _recover) {
             // RFC 6675 §5: recovery ends once RecoveryPoint is acknowledged; cwnd is ssthresh.
-            _cwnd = std::max(_ssthresh, _snd_mss);
+            _cc.exit_recovery(_snd_mss);
             _in_recovery = _sack_recovery = false;
             _dup_acks = 0;
         } else {
-            // A partial ACK: the scoreboard says what else is lost (§5 step C).
+            // A partial ACK: the scoreboard says what else is lost (§5 step C); PRR says how
+            // much may go (RFC 6937 §3.1).
             mark_lost();
+            _cc.on_recovery_ack(_ack_delivered, pipe(), _snd_mss);
             recovery_send(now, out);
         }
         return;
@@ -302,7 +317,7 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
     if (_in_recovery) {
         if (ack >= _recover) {
             // RFC 6582 §3.2 step 3: a full acknowledgment ends fast recovery.
-            _cwnd = std::min(_ssthresh, std::max(flight_size(), _snd_mss) + _snd_mss);
+            _cc.newreno_exit(flight_size(), _snd_mss);
             _in_recovery = false;
             _dup_acks = 0;
         } else {
@@ -310,9 +325,7 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
             // by what was acknowledged and add back one segment.
             ++_stats.fast_retransmits;
             retransmit_head(now, out);
-            _cwnd = _cwnd > acked ? _cwnd - acked : 0;
-            if (acked >= _snd_mss) _cwnd += _snd_mss;
-            _cwnd = std::max(_cwnd, _snd_mss);
+            _cc.newreno_partial_ack(acked, _snd_mss);
         }
         return;
     }
@@ -322,22 +335,19 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
         enter_recovery(now, out);
         return;
     }
-    if (_cwnd < _ssthresh) {
-        _cwnd += std::min(acked, _snd_mss); // RFC 5681 §3.1 eq. (2): slow start
-    } else {
-        _cwnd += std::max<uint32_t>(1, uint32_t(uint64_t(_snd_mss) * _snd_mss / _cwnd)); // eq. (3)
-    }
+    _cc.on_ack(acked, _snd_mss);
 }
 
 void tcp_connection::on_dup_ack(instant now, tcp_emit_queue& out) {
     ++_dup_acks;
     if (_in_recovery) {
         if (_sack_recovery) {
-            // RFC 6675 §5 step C: send what the scoreboard and the pipe allow.
+            // RFC 6675 §5 step C: send what the scoreboard and PRR allow.
             mark_lost();
+            _cc.on_recovery_ack(_ack_delivered, pipe(), _snd_mss);
             recovery_send(now, out);
         } else {
-            _cwnd += _snd_mss; // RFC 5681 §3.2 step 4: each further duplicate inflates the window
+            _cc.newreno_dup_ack(_snd_mss); // RFC 5681 §3.2 step 4
         }
         return;
     }

@@ -152,7 +152,7 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
         while (_snd_queue.has_unsent() && !out.full()) {
             tcp_tx_entry& e = _snd_queue.at(_snd_queue.in_flight());
             const uint32_t in_flight = flight_size();
-            const uint32_t wnd = std::min(_snd_wnd, _cwnd);
+            const uint32_t wnd = std::min(_snd_wnd, _cc.cwnd());
             if (in_flight + e.len > wnd) {
                 // RFC 9293 §3.8.6.1: a window too small for the next segment with nothing in
                 // flight starts the persist timer, which probes it open.

@@ -39,6 +39,7 @@ bool tcp_connection::update_scoreboard(const wire::tcp_options& o, seq32 ack, in
             if (e.seq >= right) break;
             if (!e.sacked && e.seq >= left && e.seq + e.len <= right) {
                 e.sacked = true;
+                _ack_delivered += e.len;
                 rack_delivered(e, now);
             }
         }
@@ -82,8 +83,9 @@ uint32_t tcp_connection::pipe() const {
 }
 
 void tcp_connection::enter_recovery(instant now, tcp_emit_queue& out) {
-    // RFC 6675 §5 (4) / RFC 5681 §3.2: RecoveryPoint = HighData, ssthresh = FlightSize / 2.
-    _ssthresh = std::max(flight_size() / 2, 2 * _snd_mss);
+    // RFC 6675 §5 (4) / RFC 5681 §3.2: RecoveryPoint = HighData, ssthresh = FlightSize / 2;
+    // RFC 6937: PRR starts (RecoverFS = FlightSize).
+    _cc.enter_recovery(flight_size(), _snd_mss);
     _recover = _snd_max;
     _in_recovery = true;
     _pto_at = instant::never();
@@ -92,22 +94,25 @@ void tcp_connection::enter_recovery(instant now, tcp_emit_queue& out) {
         // RFC 6582 NewReno: the head again, the window inflated by the three duplicates.
         ++_stats.fast_retransmits;
         retransmit_head(now, out);
-        _cwnd = _ssthresh + 3 * _snd_mss; // RFC 5681 §3.2 step 3
+        _cc.newreno_enter(_snd_mss);
         return;
     }
     _sack_recovery = true;
     ++_stats.sack_recoveries;
     for (size_t i = 0; i < _snd_queue.in_flight(); ++i) _snd_queue.at(i).rexmit = false; // HighRxt starts at HighACK
-    _cwnd = _ssthresh; // RFC 6675 §5 (4.2): the pipe, not inflation, accounts for what left
+    // RFC 6675 §5 (4.2): the pipe, not inflation, accounts for what left.
     mark_lost();
     retransmit_entry(0, now, out); // (4.3): the first segment presumed lost, whatever the pipe
-    recovery_send(now, out);       // (4.4)
+    // (4.4), paced by PRR from this ACK on (RFC 6937 §3.1: the entering ACK counts).
+    _cc.on_recovery_ack(_ack_delivered, pipe(), _snd_mss);
+    recovery_send(now, out);
 }
 
 void tcp_connection::retransmit_entry(size_t i, instant now, tcp_emit_queue& out) {
     tcp_tx_entry& e = _snd_queue.at(i);
     send_entry(e, now, out);
     e.rexmit = true;
+    _cc.on_recovery_sent(e.len); // RFC 6937 prr_out
     ++_stats.fast_retransmits;
     ++_retransmissions;
     if (i == 0) arm_rto(now); // RFC 6298 (5.3) keeps the timer on the oldest segment
@@ -117,7 +122,7 @@ void tcp_connection::recovery_send(instant now, tcp_emit_queue& out) {
     uint32_t in_pipe = pipe();
     size_t lost_at = 0, other_at = 0; // scan positions: what lies before them was looked at
     // RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() names.
-    while (!out.full() && _cwnd >= in_pipe + _snd_mss) {
+    while (!out.full() && _cc.cwnd() >= in_pipe + _snd_mss) {
         // NextSeg (1): the lowest segment below HighSACK that is lost and not yet resent.
         for (; lost_at < _snd_queue.in_flight(); ++lost_at) {
             const tcp_tx_entry& e = _snd_queue.at(lost_at);
@@ -137,6 +142,7 @@ void tcp_connection::recovery_send(instant now, tcp_emit_queue& out) {
             const tcp_tx_entry& n = _snd_queue.at(_snd_queue.in_flight());
             if (uint32_t(n.seq + n.len - _snd_una) <= _snd_wnd) {
                 in_pipe += n.len;
+                _cc.on_recovery_sent(n.len); // RFC 6937 prr_out
                 send_next_new(now, out);
                 continue;
             }
@@ -227,8 +233,7 @@ void tcp_connection::tlp_on_ack(seq32 ack, bool dsack, bool advanced) {
         // §7.4.2: respond as to any loss.
         _tlp_outstanding = false;
         ++_stats.loss_probe_recoveries;
-        _ssthresh = std::max(_cwnd / 2, 2 * _snd_mss);
-        _cwnd = _ssthresh;
+        _cc.on_loss_repaired_by_probe(_snd_mss);
     } else if (!advanced) {
         // A duplicate ACK at the probe's end: both the original and the probe arrived.
         _tlp_outstanding = false;
@@ -286,8 +291,7 @@ bool tcp_connection::rack_detect_loss(instant now) {
     return found;
 }
 
-void tcp_connection::rack_on_ack(instant now, tcp_emit_queue& out) {
-    if (!rack_detect_loss(now)) return;
+void tcp_connection::rack_respond(instant now, tcp_emit_queue& out) {
     // A segment RACK finds lost starts recovery, or feeds the one under way (RFC 8985 §6.2).
     if (_in_recovery && _sack_recovery) recovery_send(now, out);
     else if (!_in_recovery && _snd_una >= _recover) enter_recovery(now, out);

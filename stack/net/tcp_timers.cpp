@@ -36,7 +36,8 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
     }
     if (now >= _rack_at && now < _rto_at) {
         _rack_at = instant::never();
-        rack_on_ack(now, out); // RFC 8985 §6.3: the reordering window has passed
+        // RFC 8985 §6.3: the reordering window has passed.
+        if (rack_detect_loss(now)) rack_respond(now, out);
     }
     if (now >= _pto_at && now < _rto_at) send_loss_probe(now, out); // RFC 8985 §7.3
     if (now >= _rto_at) {
@@ -60,8 +61,7 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
                 return finish(tcp_close_reason::timeout);
             }
             // RFC 5681 §3.1 eq. (4) and the loss window; RFC 6582 §4: recover = highest sent.
-            _ssthresh = std::max(flight_size() / 2, 2 * _snd_mss);
-            _cwnd = _snd_mss;
+            _cc.on_timeout(flight_size(), _snd_mss);
             _in_recovery = false;
             _dup_acks = 0;
             _recover = _snd_max;
