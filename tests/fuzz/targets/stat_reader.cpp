@@ -11,6 +11,9 @@
 /// consistent exactly when the sequence is even, and never reads past the file (ASan and the
 /// mapping's end would stop it); liveness follows the owner; `stat_remove_stale` removes the
 /// segment exactly when its owner is gone.
+///
+/// An input that fails an oracle aborts before the file is removed: delete
+/// /dev/shm/tachyon-fuzz-stat-PID by hand after reproducing it.
 
 #include <fcntl.h>
 #include <sys/mman.h>
