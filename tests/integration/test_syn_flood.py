@@ -16,9 +16,8 @@ import time
 
 import pytest
 
-from conftest import KERNEL_IP
-from dpdk_helpers import require_dpdk  # noqa: F401 (fixture)
-from tcp_helpers import PYTHON, TcpLab, start_program  # noqa: F401
+from conftest import KERNEL_IP, PYTHON
+from lab import Lab
 
 PORT = 5001
 FLOOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "syn_flood.py")
@@ -50,7 +49,7 @@ def rss_slack_kb(pid):
 
 def flood(netns, lab, e, count, rate, src):
     return netns.popen([PYTHON, FLOOD, "flood", "--iface", lab.tap, "--dst-mac", e.mac,
-                        "--src-mac", lab.kernel_mac(), "--port", PORT, "--count", count, "--rate", rate,
+                        "--src-mac", lab.kernel_mac, "--port", PORT, "--count", count, "--rate", rate,
                         "--src", src, "--max-seconds", 30])
 
 
@@ -61,7 +60,7 @@ def cycles(netns, count):
 
 def test_a_client_connects_through_a_syn_flood_and_after_abandoned_handshakes(netns, backend, echo_bin,
                                                                               start_program):
-    lab = TcpLab(netns, backend)
+    lab = Lab(netns, backend)
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo", "--gateway", KERNEL_IP)
     # Warm up (the first connections touch what the steady state uses), then measure.
     assert cycles(netns, 5)["ok"] == 5
