@@ -14,6 +14,7 @@
 #include "api/stat_publisher.hpp"
 #include "api/stat_segment.hpp"
 #include "stack/core/result.hpp"
+#include "stack/core/stats.hpp"
 #include "stack/device/device.hpp"
 #include "stack/device/pcap.hpp"
 #include "stack/iface/stack.hpp"
@@ -50,6 +51,8 @@ private:
     std::unique_ptr<stack> _stack;
     stat_publisher _publisher; // refreshes the segment from the loop
     std::function<std::string()> _stats_members;
+    mutable json_writer _stats_writer; // kept: each --stats write reuses its memory
+    std::string _stats_tmp;            // --stats FILE's temporary name (FILE.tmp)
 };
 
 /// Installs SIGINT/SIGTERM handlers that ask `runtime::run` to stop.
