@@ -265,6 +265,24 @@ std::string cli::doc() const {
     return out;
 }
 
+std::vector<std::string> cli::values_of(size_t i) const {
+    const auto& k = _keys[i];
+    const bool given = i < _raw.size() && !_raw[i].empty();
+    if (k.repeatable) return given ? _raw[i] : std::vector<std::string>{};
+    if (k.get) {
+        std::string v = k.get();
+        return v.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::move(v)};
+    }
+    if (given) return {_raw[i].front()};
+    return k.default_value.empty() ? std::vector<std::string>{} : std::vector<std::string>{k.default_value};
+}
+
+std::vector<std::string> cli::values(std::string_view name) const {
+    for (size_t i = 0; i < _keys.size(); ++i)
+        if (_keys[i].name == name) return values_of(i);
+    return {};
+}
+
 std::string cli::effective() const {
     std::string out = "# " + _program + ": the configuration in effect (flags > TACHYON_CONFIG > file > defaults)\n";
     for (size_t i = 0; i < _keys.size(); ++i) {
@@ -272,21 +290,15 @@ std::string cli::effective() const {
         const config_source src = i < _sources.size() ? _sources[i] : config_source::defaults;
         std::string from(to_string(src));
         if (src == config_source::file) from += " " + _config_file;
-        std::string value;
+        const auto vs = values_of(i);
+        std::string text;
         if (k.repeatable) {
-            const auto& vs = i < _raw.size() ? _raw[i] : std::vector<std::string>{};
-            value = "[";
-            for (size_t j = 0; j < vs.size(); ++j) value += (j ? ", " : "") + toml_value(vs[j]);
-            value += "]";
-        } else if (k.get) {
-            const std::string v = k.get();
-            if (!v.empty()) value = toml_value(v);
-        } else if (i < _raw.size() && !_raw[i].empty()) {
-            value = toml_value(_raw[i].front());
-        } else if (!k.default_value.empty()) {
-            value = toml_value(k.default_value);
+            text = k.name + " = [";
+            for (size_t j = 0; j < vs.size(); ++j) text += (j ? ", " : "") + toml_value(vs[j]);
+            text += "]";
+        } else {
+            text = vs.empty() ? "# " + k.name + " is not set" : k.name + " = " + toml_value(vs.front());
         }
-        std::string text = value.empty() ? "# " + k.name + " is not set" : k.name + " = " + value;
         if (text.size() < 40) text.resize(40, ' ');
         out += text + "  # " + from + "\n";
     }

@@ -86,10 +86,13 @@ public:
     const std::vector<config_key>& keys() const { return _keys; }
     /// Where a key's value came from after `parse` (defaults for an unknown name).
     config_source source(std::string_view name) const;
+    /// A key's values in effect after `parse`, as text (empty: not set; a list has several).
+    std::vector<std::string> values(std::string_view name) const;
 
 private:
     struct given; // one key's values from one source
     result<void> apply(const std::vector<given>& values);
+    std::vector<std::string> values_of(size_t i) const;
 
     std::string _program, _summary;
     std::vector<config_key> _keys;
