@@ -11,13 +11,7 @@
 #include <ctime>
 #include <fstream>
 
-#include "fallback/tap_device.hpp"
-#ifdef TACHYON_HAVE_DPDK
-#include "stack/device/dpdk/dpdk_device.hpp"
-#endif
-#ifdef TACHYON_HAVE_XDP
-#include "stack/device/xdp/xdp_device.hpp"
-#endif
+#include "api/backend_open.hpp"
 #include "stack/core/clock.hpp"
 #include "stack/core/log.hpp"
 
@@ -52,49 +46,15 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
     if (::getrandom(rt->_options.stack.secret.data(), rt->_options.stack.secret.size(), 0) !=
         ssize_t(rt->_options.stack.secret.size()))
         return make_error(errc::system, "getrandom failed: cannot seed TCP initial sequence numbers");
-    if (options.backend == "tap") {
-        tap_config tc;
-        tc.name = options.tap;
-        if (options.stack.mac) tc.mac = *options.stack.mac;
-        tc.sqpoll = options.sqpoll;
-        auto dev = tap_device::open(tc);
-        if (!dev) return dev.err();
-        rt->_backend = std::move(dev.value());
-    } else if (options.backend == "xdp") {
-#ifdef TACHYON_HAVE_XDP
-        xdp_config xc;
-        xc.options = options.xdp;
-        xc.address = options.stack.address.address;
-        xc.mac = options.stack.mac;
-        auto dev = xdp_device::open(xc);
-        if (!dev) return dev.err();
-        rt->_backend = std::move(dev.value());
-#else
-        return make_error(errc::invalid_argument,
-                          "--backend xdp: this build has no AF_XDP device (configure found no libxdp/libbpf or "
-                          "clang: install libxdp-dev libbpf-dev clang-14 and reconfigure)");
-#endif
-    } else {
-#ifdef TACHYON_HAVE_DPDK
-        dpdk_config dc;
-        dc.eal_args = options.dpdk_args;
-        dc.port = options.port;
-        dc.core = options.core;
-        dc.mac = options.stack.mac;
-        auto dev = dpdk_device::open(dc);
-        if (!dev) return dev.err();
-        rt->_backend = std::move(dev.value());
-#else
-        return make_error(errc::invalid_argument,
-                          "--backend dpdk: this build has no DPDK device (configure found no libdpdk: "
-                          "install libdpdk-dev and reconfigure); use --backend tap");
-#endif
-    }
+    auto opened = open_backend(options);
+    if (!opened) return opened.err();
+    rt->_backend = std::move(opened->dev);
+    rt->_options.backend = opened->backend; // what --backend auto chose
     device* dev = rt->_backend.get();
     if (options.pcap) {
         pcap_options po = options.capture;
-        po.interface_name = options.backend == "tap" ? options.tap
-                            : options.backend == "xdp" ? options.xdp.iface
+        po.interface_name = rt->_options.backend == "tap" ? options.tap
+                            : rt->_options.backend == "xdp" ? options.xdp.iface
                                                        : "dpdk port " + std::to_string(options.port);
         if (auto ok = rt->_pcap_writer.open(*options.pcap, po); !ok) return ok.err();
         // The stack's instants are CLOCK_MONOTONIC; the capture shows Unix time. The offset is
