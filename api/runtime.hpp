@@ -1,6 +1,6 @@
 #pragma once
-/// The runtime every program shares: builds the device the flags ask for (TAP or DPDK, with
-/// the pcap recorder in front when --pcap is given), the stack over it, and runs the poll
+/// The runtime every program shares: builds the device the settings ask for (TAP, DPDK, AF_XDP
+/// or the first usable of them with --backend auto; the pcap recorder in front when --pcap is given), the stack over it, and runs the poll
 /// loop until SIGINT/SIGTERM or --duration, writing --stats as it goes and at the end. The
 /// stack's counters live in a shared-memory segment (`/dev/shm/tachyon-NAME`, --name) that
 /// `tachyon-stat` reads while it runs; the segment is removed when the loop stops cleanly.

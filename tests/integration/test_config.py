@@ -144,3 +144,26 @@ def test_config_md_holds_what_doc_prints(netns, echo_bin):
     block = text.split("<!-- doc:begin -->\n```\n", 1)[1].split("```\n<!-- doc:end -->", 1)[0].strip()
     assert block == shared, ("docs/CONFIG.md is not what `tachyon-echo --doc` prints: regenerate it with "
                              "tools/config-doc")
+
+
+PROGRAMS = [  # each program, a key of its own, and the words before its flags
+    ("tachyon-ping", [], 'dst = "198.18.0.1"\ncount = 3\n', "dst"),
+    ("tachyon-nc", [], 'connect = "198.18.0.1:9000"\n', "connect"),
+    ("tachyon-mcast", ["recv"], 'group = ["239.1.1.1:30001"]\n', "group"),
+    ("tachyon-feed", [], "", None),
+    ("tachyon-gateway", [], 'user = "ALICE"\n', "user"),
+]
+
+
+@pytest.mark.parametrize("program,words,own,own_key", PROGRAMS, ids=[p[0] for p in PROGRAMS])
+def test_every_program_reads_its_keys_from_the_file(netns, echo_bin, tmp_path, program, words, own, own_key):
+    exe = Path(echo_bin).parent / program
+    if not exe.is_file():
+        pytest.skip(f"{program} is not built")
+    conf = tmp_path / "p.toml"
+    conf.write_text(f'ip = "{STACK_IP}/{PREFIX}"\n' + own + "[tcp]\nsend_buffer = 131072\n")
+    r = netns.run([exe, *words, "--config", conf, "--print-config"], timeout=10)
+    assert re.search(r"^tcp-send-buffer = 131072\s+# config file ", r.stdout, re.M), r.stdout
+    assert re.search(rf'^ip = "{STACK_IP}/{PREFIX}"\s+# config file ', r.stdout, re.M), r.stdout
+    if own_key:
+        assert re.search(rf"^{own_key} = .*# config file ", r.stdout, re.M), r.stdout
