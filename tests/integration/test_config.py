@@ -3,8 +3,10 @@ TACHYON_CONFIG and flags over the file, errors that name the key and its source,
 (the TAP when no DPDK port is usable; --strict refuses to fall back), and docs/CONFIG.md kept
 equal to what --doc prints."""
 
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -36,10 +38,11 @@ def start_from_file(netns, echo_bin, tmp_path, text, *flags, env=None):
 def wait_log(p, log, pattern, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        exited = p.poll() is not None
         m = re.search(pattern, log.read_text(errors="replace"))
         if m:
             return m
-        if p.poll() is not None:
+        if exited:
             break
         time.sleep(0.05)
     raise AssertionError(f"no /{pattern}/ (exit {p.poll()}):\n{log.read_text(errors='replace')}")
@@ -48,6 +51,16 @@ def wait_log(p, log, pattern, timeout=15):
 def stop(p, log):
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=15) == 0, log.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def eal_args(vdev=""):
+    """EAL arguments with a file prefix of their own; the EAL's runtime files are removed after."""
+    prefix = unique("cfg")
+    try:
+        yield f"--no-huge -m 256 --no-pci --no-telemetry --file-prefix {prefix}" + (f" --vdev {vdev}" if vdev else "")
+    finally:
+        shutil.rmtree(Path("/var/run/dpdk") / prefix, ignore_errors=True)
 
 
 def echo_file(tap, tmp_path, extra=""):
@@ -117,15 +130,27 @@ def test_backend_auto_falls_back_when_the_eal_finds_no_port(netns, echo_bin, tmp
     """With EAL arguments but no device (--no-pci, no --vdev), DPDK is tried and refused with
     its reason, then the TAP is taken (skipped when this build has no DPDK)."""
     tap = unique("tf")
-    eal = f"--no-huge -m 512 --no-pci --file-prefix {unique('cfg')} --log-level=0"
-    p, log = start_from_file(netns, echo_bin, tmp_path, echo_file(tap, tmp_path), "--backend", "auto", "--dpdk", eal)
-    line = wait_log(p, log, r"backend auto: [^\n]*", timeout=30).group(0)
-    if "this build has no DPDK device" in line:
+    with eal_args() as eal:
+        p, log = start_from_file(netns, echo_bin, tmp_path, echo_file(tap, tmp_path), "--backend", "auto", "--dpdk", eal)
+        line = wait_log(p, log, r"backend auto: [^\n]*", timeout=30).group(0)
+        wait_log(p, log, r"\bready\b")
         stop(p, log)
+    if "this build has no DPDK device" in line:
         pytest.skip("this build has no DPDK device")
     assert f"backend auto: tap {tap} (dpdk: dpdk: no port" in line, line
-    wait_log(p, log, r"\bready\b")
-    stop(p, log)
+
+
+def test_backend_auto_takes_dpdk_when_a_port_is_usable(netns, echo_bin, tmp_path):
+    """A virtual port (net_null) is usable: auto takes DPDK, and --strict has nothing to refuse."""
+    with eal_args("net_null0") as eal:
+        p, log = start_from_file(netns, echo_bin, tmp_path, echo_file(unique("tn"), tmp_path), "--backend", "auto",
+                                 "--strict", "--dpdk", eal, "--idle")
+        line = wait_log(p, log, r"backend auto: [^\n]*|this build has no DPDK device", timeout=30).group(0)
+        if line == "this build has no DPDK device":
+            pytest.skip(line)
+        assert line == "backend auto: dpdk (port 0 is usable)", line
+        wait_log(p, log, r"\bready\b[^\n]* on dpdk ")
+        stop(p, log)
 
 
 def test_backend_auto_strict_refuses_to_fall_back(netns, echo_bin, tmp_path):
