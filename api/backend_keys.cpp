@@ -118,6 +118,22 @@ void add_backend_flags(cli& c, backend_options& o) {
         o.core = n;
         return {};
     }, [&o] { return o.core ? std::to_string(*o.core) : std::string(); }));
+    auto& t = o.tap_device;
+    c.key(count_key("tap-mtu", "", t.mtu, 68, 9000, "bytes", "TAP backend: the link's MTU (set on the kernel side too)"));
+    c.key(count_key("tap-rx-depth", "", t.rx_depth, 1, 4096, "reads", "TAP backend: io_uring reads kept outstanding"));
+    c.key(count_key("tap-pool-size", "", t.pool_size, 64, 1u << 20, "buffers", "TAP backend: buffers in the device's pool"));
+    c.key(count_key("tap-ring-entries", "", t.ring_entries, 8, 32768, "entries",
+                    "TAP backend: io_uring submission queue entries (also the writes in flight)"));
+    c.key(count_key("tap-sqpoll-idle", "", t.sqpoll_idle_ms, 1, 60000, "ms",
+                    "TAP backend with --sqpoll: how long the kernel thread spins before it sleeps"));
+    auto& d = o.dpdk_device;
+    c.key(count_key("dpdk-rx-descriptors", "", d.rx_descriptors, 32, 32768, "descriptors",
+                    "DPDK backend: receive ring size (adjusted to the driver's limits)"));
+    c.key(count_key("dpdk-tx-descriptors", "", d.tx_descriptors, 32, 32768, "descriptors",
+                    "DPDK backend: transmit ring size (adjusted to the driver's limits)"));
+    c.key(count_key("dpdk-mbufs", "", d.mbufs, 1023, 1u << 24, "mbufs", "DPDK backend: mbufs in the pool (2^n - 1 is best)"));
+    c.key(count_key("dpdk-mtu", "", d.mtu, 68, 9000, "bytes", "DPDK backend: the port's MTU"));
+    c.key(bool_key("dpdk-offloads", "", d.offloads, "DPDK backend: use the checksum offloads the port advertises (false: software sums)"));
     add_stack_keys(c, o.stack);
     add_xdp_flags(c, o.xdp);
 }

@@ -21,6 +21,11 @@ result<opened_backend> open_one(const backend_options& o, const std::string& bac
         tc.name = o.tap;
         if (o.stack.mac) tc.mac = *o.stack.mac;
         tc.sqpoll = o.sqpoll;
+        tc.mtu = o.tap_device.mtu;
+        tc.rx_depth = o.tap_device.rx_depth;
+        tc.pool_size = o.tap_device.pool_size;
+        tc.ring_entries = o.tap_device.ring_entries;
+        tc.sqpoll_idle_ms = o.tap_device.sqpoll_idle_ms;
         auto dev = tap_device::open(tc);
         if (!dev) return dev.err();
         return opened_backend{std::move(dev.value()), backend};
@@ -46,6 +51,11 @@ result<opened_backend> open_one(const backend_options& o, const std::string& bac
     dc.port = o.port;
     dc.core = o.core;
     dc.mac = o.stack.mac;
+    dc.rx_descriptors = o.dpdk_device.rx_descriptors;
+    dc.tx_descriptors = o.dpdk_device.tx_descriptors;
+    dc.mbufs = o.dpdk_device.mbufs;
+    dc.mtu = o.dpdk_device.mtu;
+    dc.offloads = o.dpdk_device.offloads;
     auto dev = dpdk_device::open(dc);
     if (!dev) return dev.err();
     return opened_backend{std::move(dev.value()), backend};

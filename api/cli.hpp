@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/device_settings.hpp"
 #include "stack/core/config.hpp"
 #include "stack/core/result.hpp"
 #include "stack/core/time.hpp"
@@ -122,6 +123,8 @@ struct backend_options {
     uint16_t port = 0;                     ///< --port N: the DPDK ethdev port (DPDK backend)
     std::optional<unsigned> core;          ///< --core N: the lcore that polls (DPDK backend)
     xdp_options xdp;                       ///< --iface, --xdp-*: the AF_XDP backend
+    tap_settings tap_device;               ///< --tap-*: the TAP backend's own settings
+    dpdk_settings dpdk_device;             ///< --dpdk-*: the DPDK backend's own settings
 
     /// Checks the combination of flags (after parsing) and the stack configuration.
     result<void> validate() const;

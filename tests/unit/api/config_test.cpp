@@ -12,6 +12,7 @@
 
 #include "api/cli.hpp"
 #include "api/config_keys.hpp"
+#include "fallback/tap_device.hpp"
 #include "stack/core/log.hpp"
 
 namespace tachyon {
@@ -281,6 +282,16 @@ TEST(config, doc_lists_a_key_for_every_field_of_stack_config) {
             EXPECT_FALSE(k.default_value.empty()) << k.name;
         }
     }
+}
+
+TEST(config, tap_settings_default_as_the_tap_device_does) {
+    const tap_settings s;
+    const tap_config d;
+    EXPECT_EQ(s.mtu, d.mtu);
+    EXPECT_EQ(s.rx_depth, d.rx_depth);
+    EXPECT_EQ(s.pool_size, d.pool_size);
+    EXPECT_EQ(s.ring_entries, d.ring_entries);
+    EXPECT_EQ(s.sqpoll_idle_ms, d.sqpoll_idle_ms);
 }
 
 struct bad_case {
