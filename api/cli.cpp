@@ -1,84 +1,306 @@
 #include "api/cli.hpp"
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-
-#include "api/stat_segment.hpp"
-#include "stack/core/log.hpp"
+#include <cstdlib>
 
 namespace tachyon {
+
+/// One key's values from one source.
+struct cli::given {
+    size_t key;                      // index in _keys
+    config_source source;            // where they came from
+    std::vector<std::string> values; // as given
+};
 
 namespace {
 
 error bad(std::string text) { return make_error(errc::invalid_argument, std::move(text)); }
 
-std::string quoted(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 2);
-    out.append(1, '\'').append(text).append(1, '\'');
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+/// A key as a file or TACHYON_CONFIG may spell it (tcp.send_buffer, [tcp] send_buffer) in the
+/// flags' spelling (tcp-send-buffer).
+std::string normalise(std::string_view name) {
+    std::string out(trim(name));
+    std::replace(out.begin(), out.end(), '_', '-');
+    std::replace(out.begin(), out.end(), '.', '-');
     return out;
+}
+
+/// A value as TOML writes it: numbers and booleans bare, anything else quoted.
+std::string toml_value(std::string_view v) {
+    const bool bare = v == "true" || v == "false" ||
+                      (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }) &&
+                       std::count(v.begin(), v.end(), '.') <= 1 && v.front() != '.' && v.back() != '.');
+    if (bare) return std::string(v);
+    std::string out = "\"";
+    for (char c : v) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
 }
 
 } // namespace
 
-cli::cli(std::string program, std::string summary) : _program(std::move(program)), _summary(std::move(summary)) {
-    toggle("help", "show this help and exit", [] {});
+std::string_view to_string(config_source s) {
+    switch (s) {
+    case config_source::defaults: return "default";
+    case config_source::file: return "config file";
+    case config_source::env: return "TACHYON_CONFIG";
+    case config_source::flag: return "command line";
+    }
+    return "?";
 }
 
+cli::cli(std::string program, std::string summary) : _program(std::move(program)), _summary(std::move(summary)) {}
+
+void cli::key(config_key k) { _keys.push_back(std::move(k)); }
+
 void cli::option(std::string name, std::string value_name, std::string help, setter set, bool repeatable) {
-    _flags.push_back(flag{std::move(name), std::move(value_name), std::move(help), std::move(set), {}, repeatable});
+    config_key k;
+    k.name = std::move(name);
+    k.type = std::move(value_name);
+    k.help = std::move(help);
+    k.set = std::move(set);
+    k.repeatable = repeatable;
+    key(std::move(k));
 }
 
 void cli::toggle(std::string name, std::string help, std::function<void()> set) {
-    _flags.push_back(flag{std::move(name), "", std::move(help), {}, std::move(set), false});
+    config_key k;
+    k.name = std::move(name);
+    k.type = "switch";
+    k.default_value = "false";
+    k.help = std::move(help);
+    k.is_switch = true;
+    k.set = [set = std::move(set)](std::string_view v) -> result<void> {
+        auto on = parse_bool(v);
+        if (!on) return bad("expected true or false");
+        if (*on) set();
+        return {};
+    };
+    key(std::move(k));
+}
+
+config_source cli::source(std::string_view name) const {
+    for (size_t i = 0; i < _keys.size() && i < _sources.size(); ++i)
+        if (_keys[i].name == name) return _sources[i];
+    return config_source::defaults;
 }
 
 result<cli_outcome> cli::parse(int argc, const char* const* argv) {
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (!arg.starts_with("--") || arg.size() == 2)
-            return bad("unexpected argument '" + std::string(arg) + "' (see --help)");
-        arg.remove_prefix(2);
-        std::optional<std::string_view> inline_value;
-        if (auto eq = arg.find('='); eq != std::string_view::npos) {
-            inline_value = arg.substr(eq + 1);
-            arg = arg.substr(0, eq);
+    const char* env = std::getenv("TACHYON_CONFIG");
+    return parse(argc, argv, env ? std::optional<std::string_view>(env) : std::nullopt);
+}
+
+result<cli_outcome> cli::parse(int argc, const char* const* argv, std::optional<std::string_view> env) {
+    // The command line, through CLI11: each key a flag that keeps its values as text.
+    CLI::App app{_summary, _program};
+    app.set_help_flag("--help", "show this help and exit");
+    std::string config_path;
+    bool want_doc = false, want_print = false;
+    app.add_option("--config", config_path, "read settings from this file (TOML, or INI if it ends in .ini)");
+    app.add_flag("--doc", want_doc, "print every key with its type, default, range and meaning, and exit");
+    app.add_flag("--print-config", want_print, "print the configuration in effect and where each value came from, and exit");
+    std::vector<CLI::Option*> flags;
+    for (const auto& k : _keys) {
+        CLI::Option* o = k.is_switch ? app.add_flag("--" + k.name) : app.add_option("--" + k.name)->expected(1);
+        o->description(k.help);
+        if (!k.is_switch)
+            o->multi_option_policy(k.repeatable ? CLI::MultiOptionPolicy::TakeAll : CLI::MultiOptionPolicy::Throw);
+        flags.push_back(o);
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(usage().c_str(), stdout);
+        return cli_outcome::help;
+    } catch (const CLI::ParseError& e) {
+        return bad(std::string(e.what()) + " (see --help)");
+    }
+    if (want_doc) {
+        std::fputs(doc().c_str(), stdout);
+        return cli_outcome::help;
+    }
+
+    std::vector<given> all;
+    auto find = [this](std::string_view name) -> std::optional<size_t> {
+        for (size_t i = 0; i < _keys.size(); ++i)
+            if (_keys[i].name == name) return i;
+        return std::nullopt;
+    };
+    // Adds one value of `name` from `source`; `where` names the source in errors.
+    auto add = [&](const std::string& name, std::vector<std::string> values, config_source source,
+                   const std::string& where) -> result<void> {
+        auto i = find(name);
+        if (!i) return bad(where + ": unknown key '" + name + "' (see --doc)");
+        for (auto& g : all) {
+            if (g.key != *i || g.source != source) continue;
+            if (!_keys[*i].repeatable) return bad(where + ": " + name + " given twice");
+            g.values.insert(g.values.end(), values.begin(), values.end());
+            return {};
         }
-        if (arg == "help") {
-            std::fputs(usage().c_str(), stdout);
-            return cli_outcome::help;
+        if (!_keys[*i].repeatable && values.size() != 1) return bad(where + ": " + name + " takes one value");
+        all.push_back({*i, source, std::move(values)});
+        return {};
+    };
+
+    _config_file = config_path;
+    if (!config_path.empty()) {
+        const std::string where = "config file " + config_path;
+        std::vector<CLI::ConfigItem> items;
+        try {
+            const bool ini = config_path.ends_with(".ini");
+            items = ini ? CLI::ConfigINI().from_file(config_path) : CLI::ConfigTOML().from_file(config_path);
+        } catch (const CLI::Error& e) {
+            return bad(where + ": " + e.what());
         }
-        flag* f = nullptr;
-        for (auto& candidate : _flags)
-            if (candidate.name == arg) f = &candidate;
-        if (f == nullptr) return bad("unknown flag --" + std::string(arg) + " (see --help)");
-        if (f->seen && !f->repeatable) return bad("--" + f->name + " given twice");
-        f->seen = true;
-        if (f->on) {
-            if (inline_value) return bad("--" + f->name + " takes no value");
-            f->on();
-            continue;
+        for (auto& item : items) {
+            if (item.name == "++" || item.name == "--") continue; // a section opens or closes
+            std::string name;
+            for (const auto& p : item.parents) name += p + "-";
+            if (auto ok = add(normalise(name + item.name), std::move(item.inputs), config_source::file, where); !ok) return ok.err();
         }
-        std::string_view value;
-        if (inline_value) {
-            value = *inline_value;
-        } else {
-            if (i + 1 >= argc) return bad("--" + f->name + " needs a value: --" + f->name + " " + f->value_name);
-            value = argv[++i];
+    }
+    if (env) {
+        std::string_view rest = *env;
+        while (!rest.empty()) {
+            const size_t semi = rest.find(';');
+            const std::string_view item = trim(rest.substr(0, semi));
+            rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+            if (item.empty()) continue;
+            const size_t eq = item.find('=');
+            if (eq == std::string_view::npos) return bad("TACHYON_CONFIG: '" + std::string(item) + "' is not key=value");
+            std::vector<std::string> value{std::string(trim(item.substr(eq + 1)))};
+            if (auto ok = add(normalise(item.substr(0, eq)), std::move(value), config_source::env, "TACHYON_CONFIG"); !ok)
+                return ok.err();
         }
-        if (auto ok = f->set(value); !ok) return bad("--" + f->name + " " + std::string(value) + ": " + ok.err().message);
+    }
+    for (size_t i = 0; i < flags.size(); ++i)
+        if (flags[i]->count() > 0) all.push_back({i, config_source::flag, flags[i]->results()});
+
+    if (auto ok = apply(all); !ok) return ok.err();
+    if (want_print) {
+        std::fputs(effective().c_str(), stdout);
+        return cli_outcome::help;
     }
     return cli_outcome::run;
 }
 
+result<void> cli::apply(const std::vector<given>& all) {
+    // Per key, the source of highest precedence wins (a list is replaced, not merged); keys are
+    // set in the order they were declared, each once, as if the winning values were flags.
+    std::vector<const given*> winner(_keys.size(), nullptr);
+    for (const auto& g : all)
+        if (winner[g.key] == nullptr || g.source > winner[g.key]->source) winner[g.key] = &g;
+    _sources.assign(_keys.size(), config_source::defaults);
+    _raw.assign(_keys.size(), {});
+    for (size_t i = 0; i < _keys.size(); ++i) {
+        const given* g = winner[i];
+        if (g == nullptr) continue;
+        const auto& k = _keys[i];
+        for (const auto& v : g->values) {
+            if (auto ok = k.set(v); !ok) {
+                const std::string& why = ok.err().message;
+                switch (g->source) {
+                case config_source::flag: return bad("--" + k.name + " " + v + ": " + why);
+                case config_source::env: return bad("TACHYON_CONFIG: " + k.name + "=" + v + ": " + why);
+                default: return bad("config file " + _config_file + ": " + k.name + " = " + v + ": " + why);
+                }
+            }
+        }
+        _sources[i] = g->source;
+        _raw[i] = g->values;
+    }
+    return {};
+}
+
 std::string cli::usage() const {
-    std::string out = "usage: " + _program + " [flags]\n" + _summary + "\n\nflags:\n";
-    for (const auto& f : _flags) {
-        std::string left = "  --" + f.name + (f.value_name.empty() ? "" : " " + f.value_name);
+    std::string out = "usage: " + _program + " [flags]\n" + _summary +
+                      "\n\nEvery flag is also a key of a --config file and of TACHYON_CONFIG=\"key=value;...\"\n"
+                      "(flags > TACHYON_CONFIG > file > defaults; --doc lists them with defaults and ranges).\n\nflags:\n";
+    auto line = [&out](const std::string& flag, const std::string& help) {
+        std::string left = "  " + flag;
         if (left.size() < 28) left.resize(28, ' ');
         else left += "\n" + std::string(28, ' ');
-        out += left + f.help + (f.repeatable ? " (repeatable)" : "") + "\n";
+        out += left + help + "\n";
+    };
+    line("--help", "show this help and exit");
+    line("--config FILE", "read settings from this file (TOML, or INI if it ends in .ini)");
+    line("--doc", "print every key with its type, default, range and meaning, and exit");
+    line("--print-config", "print the configuration in effect and where each value came from, and exit");
+    for (const auto& k : _keys)
+        line("--" + k.name + (k.is_switch ? "" : " " + k.type), k.help + (k.repeatable ? " (repeatable)" : ""));
+    return out;
+}
+
+std::string cli::doc() const {
+    std::string out = "# " + _program + ": every key is a flag --KEY VALUE, a line KEY = VALUE of a --config file\n"
+                      "# (TOML or INI; a key a-b-c may also be written a_b_c, or c in a section [a] or [a.b]) and an\n"
+                      "# item KEY=VALUE of TACHYON_CONFIG=\"KEY=VALUE;KEY=VALUE\". Precedence: flags > TACHYON_CONFIG\n"
+                      "# > file > defaults. A list (repeatable) from one source replaces the lower ones' list.\n";
+    for (bool shared : {true, false}) {
+        bool first = true;
+        for (const auto& k : _keys) {
+            if (k.shared != shared) continue;
+            if (first) out += shared ? "\n## keys every tachyon program takes\n" : "\n## keys of " + _program + "\n";
+            first = false;
+            out += "\n" + k.name + "  (" + k.type + (k.repeatable ? ", repeatable" : "") + ")\n";
+            out += "    default " + (k.default_value.empty() ? std::string("none") : k.default_value);
+            if (!k.range.empty()) out += "; range " + k.range;
+            if (!k.field.empty()) out += "; stack_config " + k.field;
+            out += "\n    " + k.help + "\n";
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> cli::values_of(size_t i) const {
+    const auto& k = _keys[i];
+    const bool given = i < _raw.size() && !_raw[i].empty();
+    if (k.repeatable) return given ? _raw[i] : std::vector<std::string>{};
+    if (k.get) {
+        std::string v = k.get();
+        return v.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::move(v)};
+    }
+    if (given) return {_raw[i].front()};
+    return k.default_value.empty() ? std::vector<std::string>{} : std::vector<std::string>{k.default_value};
+}
+
+std::vector<std::string> cli::values(std::string_view name) const {
+    for (size_t i = 0; i < _keys.size(); ++i)
+        if (_keys[i].name == name) return values_of(i);
+    return {};
+}
+
+std::string cli::effective() const {
+    std::string out = "# " + _program + ": the configuration in effect (flags > TACHYON_CONFIG > file > defaults)\n";
+    for (size_t i = 0; i < _keys.size(); ++i) {
+        const auto& k = _keys[i];
+        const config_source src = i < _sources.size() ? _sources[i] : config_source::defaults;
+        std::string from(to_string(src));
+        if (src == config_source::file) from += " " + _config_file;
+        const auto vs = values_of(i);
+        std::string text;
+        if (k.repeatable) {
+            text = k.name + " = [";
+            for (size_t j = 0; j < vs.size(); ++j) text += (j ? ", " : "") + toml_value(vs[j]);
+            text += "]";
+        } else {
+            text = vs.empty() ? "# " + k.name + " is not set" : k.name + " = " + toml_value(vs.front());
+        }
+        if (text.size() < 40) text.resize(40, ' ');
+        out += text + "  # " + from + "\n";
     }
     return out;
 }
@@ -90,122 +312,10 @@ std::optional<duration> parse_seconds(std::string_view text) {
     return duration::ns(int64_t(std::llround(v * 1e9)));
 }
 
-void add_backend_flags(cli& c, backend_options& o) {
-    c.option("backend", "tap|dpdk|xdp", "the device: tap (io_uring over a TAP interface), dpdk, or xdp (AF_XDP on --iface)", [&o](std::string_view v) -> result<void> {
-        if (v != "tap" && v != "dpdk" && v != "xdp") return bad("must be tap, dpdk or xdp");
-        o.backend = std::string(v);
-        return {};
-    });
-    c.option("tap", "NAME", "TAP interface to create or attach to (default tachyon0)", [&o](std::string_view v) -> result<void> {
-        if (v.empty() || v.size() > 15) return bad("an interface name has 1 to 15 characters");
-        o.tap = std::string(v);
-        return {};
-    });
-    c.option("dpdk", "\"EAL ARGS\"", "DPDK EAL arguments (with --backend dpdk)", [&o](std::string_view v) -> result<void> {
-        o.dpdk_args = std::string(v);
-        return {};
-    });
-    c.option("ip", "A.B.C.D/N", "the stack's address and subnet (required)", [&o](std::string_view v) -> result<void> {
-        auto cidr = ipv4_cidr::parse(v);
-        if (!cidr || v.find('/') == std::string_view::npos) return bad("expected an address with a prefix, like 198.18.0.2/24");
-        o.stack.address = *cidr;
-        o.have_ip = true;
-        return {};
-    });
-    c.option("gateway", "A.B.C.D", "default router, resolved at start-up", [&o](std::string_view v) -> result<void> {
-        auto a = ipv4_address::parse(v);
-        if (!a) return bad("expected an IPv4 address like 198.18.0.1");
-        o.stack.gateway = *a;
-        return {};
-    });
-    c.option("arp", "IP=MAC", "static neighbour entry, never aged", [&o](std::string_view v) -> result<void> {
-        auto eq = v.find('=');
-        if (eq == std::string_view::npos) return bad("expected IP=MAC, like 198.18.0.1=02:00:00:00:00:01");
-        auto ip = ipv4_address::parse(v.substr(0, eq));
-        auto mac = mac_address::parse(v.substr(eq + 1));
-        if (!ip) return bad(quoted(v.substr(0, eq)) + " is not an IPv4 address");
-        if (!mac) return bad(quoted(v.substr(eq + 1)) + " is not a MAC address like 02:00:00:00:00:01");
-        o.stack.static_arp.push_back({*ip, *mac});
-        return {};
-    }, true);
-    c.option("mac", "MAC", "the stack's MAC (default: the device's, or random on a TAP)", [&o](std::string_view v) -> result<void> {
-        auto mac = mac_address::parse(v);
-        if (!mac) return bad("expected a MAC address like 02:00:00:00:00:02");
-        o.stack.mac = *mac;
-        return {};
-    });
-    add_pcap_flags(c, o);
-    c.option("stats", "FILE", "write the counters as JSON at exit and every --stats-interval", [&o](std::string_view v) -> result<void> {
-        o.stats_path = std::string(v);
-        return {};
-    });
-    c.option("stats-interval", "SECONDS", "how often --stats is rewritten (default 1)", [&o](std::string_view v) -> result<void> {
-        auto d = parse_seconds(v);
-        if (!d || *d <= duration{}) return bad("expected a positive number of seconds");
-        o.stats_interval = *d;
-        return {};
-    });
-    c.option("name", "NAME", "this stack's name for tachyon-stat: /dev/shm/tachyon-NAME (default PROGRAM-PID)",
-             [&o](std::string_view v) -> result<void> {
-        if (!stat_name_valid(v)) return bad("1 to 48 letters, digits, '.', '_' or '-', not starting with '.'");
-        o.name = std::string(v);
-        return {};
-    });
-    c.option("log-level", "LEVEL", "trace, debug, info (default), warn, error or off", [&o](std::string_view v) -> result<void> {
-        if (!set_log_level(v)) return bad("expected trace, debug, info, warn, error or off");
-        o.log_level = std::string(v);
-        return {};
-    });
-    c.option("duration", "SECONDS", "stop by itself after this long", [&o](std::string_view v) -> result<void> {
-        auto d = parse_seconds(v);
-        if (!d) return bad("expected a number of seconds");
-        o.run_for = *d;
-        return {};
-    });
-    c.toggle("idle", "sleep briefly when nothing arrives instead of busy-polling", [&o] { o.idle = true; });
-    c.toggle("sqpoll", "TAP backend: io_uring SQPOLL mode, no system calls in steady state", [&o] { o.sqpoll = true; });
-    c.option("port", "N", "DPDK backend: the ethdev port to use (default 0)", [&o](std::string_view v) -> result<void> {
-        unsigned n = 0;
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (ec != std::errc{} || end != v.data() + v.size() || n >= 65535) return bad("expected a port number from 0");
-        o.port = uint16_t(n);
-        return {};
-    });
-    c.option("core", "N", "DPDK backend: the lcore that runs the stack (-l N, or --main-lcore N when --dpdk has -l)",
-             [&o](std::string_view v) -> result<void> {
-        unsigned n = 0;
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (ec != std::errc{} || end != v.data() + v.size() || n >= 1024) return bad("expected an lcore number");
-        o.core = n;
-        return {};
-    });
-    c.option("tcp-rto-min", "SECONDS", "TCP: the retransmission timeout's floor (default 0.2; RFC 6298 says 1)",
-             [&o](std::string_view v) -> result<void> {
-        auto d = parse_seconds(v);
-        if (!d || *d <= duration{}) return bad("expected seconds above 0, like 0.01");
-        o.stack.tcp.rto_min = *d;
-        if (o.stack.tcp.rto_initial < *d) o.stack.tcp.rto_initial = *d;
-        return {};
-    });
-    c.option("tcp-tlp-delayed-ack", "SECONDS",
-             "TCP: how long the peer may delay an ACK, added to the tail loss probe's wait when one "
-             "segment is in flight (default 0.2; 0 for a peer that ACKs at once)",
-             [&o](std::string_view v) -> result<void> {
-        auto d = parse_seconds(v);
-        if (!d) return bad("expected seconds, like 0.04");
-        o.stack.tcp.tlp_delayed_ack = *d;
-        return {};
-    });
-    add_xdp_flags(c, o.xdp);
-}
-
-result<void> backend_options::validate() const {
-    if (!have_ip) return bad("--ip is required, like --ip 198.18.0.2/24");
-    if (backend == "dpdk" && dpdk_args.empty()) return bad("--backend dpdk needs --dpdk \"EAL ARGS\"");
-    if (backend == "xdp" && xdp.iface.empty()) return bad("--backend xdp needs --iface NAME (the interface to share)");
-    if (!capture_flag.empty() && !pcap) return bad("--" + capture_flag + " needs --pcap FILE");
-    if (auto ok = stack.validate(); !ok) return ok;
-    return {};
+std::optional<bool> parse_bool(std::string_view text) {
+    if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+    if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+    return std::nullopt;
 }
 
 } // namespace tachyon

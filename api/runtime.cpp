@@ -1,21 +1,18 @@
 #include "api/runtime.hpp"
 
+#include <fcntl.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 
+#include "api/backend_open.hpp"
 #include "api/idle_backoff.hpp"
-#include "fallback/tap_device.hpp"
-#ifdef TACHYON_HAVE_DPDK
-#include "stack/device/dpdk/dpdk_device.hpp"
-#endif
-#ifdef TACHYON_HAVE_XDP
-#include "stack/device/xdp/xdp_device.hpp"
-#endif
 #include "stack/core/clock.hpp"
 #include "stack/core/log.hpp"
 
@@ -45,53 +42,20 @@ result<std::unique_ptr<runtime>> runtime::open(const backend_options& options) {
     if (auto ok = options.validate(); !ok) return ok.err();
     std::unique_ptr<runtime> rt(new runtime());
     rt->_options = options;
+    if (options.stats_path) rt->_stats_tmp = *options.stats_path + ".tmp";
     // RFC 6528: the ISN secret is random per run, from the kernel's generator.
     if (::getrandom(rt->_options.stack.secret.data(), rt->_options.stack.secret.size(), 0) !=
         ssize_t(rt->_options.stack.secret.size()))
         return make_error(errc::system, "getrandom failed: cannot seed TCP initial sequence numbers");
-    if (options.backend == "tap") {
-        tap_config tc;
-        tc.name = options.tap;
-        if (options.stack.mac) tc.mac = *options.stack.mac;
-        tc.sqpoll = options.sqpoll;
-        auto dev = tap_device::open(tc);
-        if (!dev) return dev.err();
-        rt->_backend = std::move(dev.value());
-    } else if (options.backend == "xdp") {
-#ifdef TACHYON_HAVE_XDP
-        xdp_config xc;
-        xc.options = options.xdp;
-        xc.address = options.stack.address.address;
-        xc.mac = options.stack.mac;
-        auto dev = xdp_device::open(xc);
-        if (!dev) return dev.err();
-        rt->_backend = std::move(dev.value());
-#else
-        return make_error(errc::invalid_argument,
-                          "--backend xdp: this build has no AF_XDP device (configure found no libxdp/libbpf or "
-                          "clang: install libxdp-dev libbpf-dev clang-14 and reconfigure)");
-#endif
-    } else {
-#ifdef TACHYON_HAVE_DPDK
-        dpdk_config dc;
-        dc.eal_args = options.dpdk_args;
-        dc.port = options.port;
-        dc.core = options.core;
-        dc.mac = options.stack.mac;
-        auto dev = dpdk_device::open(dc);
-        if (!dev) return dev.err();
-        rt->_backend = std::move(dev.value());
-#else
-        return make_error(errc::invalid_argument,
-                          "--backend dpdk: this build has no DPDK device (configure found no libdpdk: "
-                          "install libdpdk-dev and reconfigure); use --backend tap");
-#endif
-    }
+    auto opened = open_backend(options);
+    if (!opened) return opened.err();
+    rt->_backend = std::move(opened->dev);
+    rt->_options.backend = opened->backend; // what --backend auto chose
     device* dev = rt->_backend.get();
     if (options.pcap) {
         pcap_options po = options.capture;
-        po.interface_name = options.backend == "tap" ? options.tap
-                            : options.backend == "xdp" ? options.xdp.iface
+        po.interface_name = rt->_options.backend == "tap" ? options.tap
+                            : rt->_options.backend == "xdp" ? options.xdp.iface
                                                        : "dpdk port " + std::to_string(options.port);
         if (auto ok = rt->_pcap_writer.open(*options.pcap, po); !ok) return ok.err();
         // The stack's instants are CLOCK_MONOTONIC; the capture shows Unix time. The offset is
@@ -183,21 +147,35 @@ int runtime::run(const std::function<void(instant)>& each) {
 
 void runtime::write_stats() const {
     if (!_options.stats_path) return;
-    std::string tmp = *_options.stats_path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f == nullptr) {
-        log().error("cannot write stats to {}", tmp);
+    // Once a second for the whole run: the writer's tree and text are reused and the file is
+    // written with plain system calls (no FILE buffer), so a steady state allocates nothing
+    // here (the program's own members, when it has some, are one string).
+    _stats_writer.reset();
+    _stack->report(_stats_writer);
+    const std::string_view json = _stats_writer.text();
+    const std::string members = _stats_members ? _stats_members() : std::string();
+    // The program's members go inside the object, before its closing brace.
+    const size_t close = members.empty() ? std::string_view::npos : json.rfind('}');
+    const bool inside = close != json.npos;
+    const std::string_view parts[] = {json.substr(0, close), inside ? std::string_view(", ") : std::string_view(),
+                                      inside ? std::string_view(members) : std::string_view(),
+                                      inside ? json.substr(close) : std::string_view()};
+    const int fd = ::open(_stats_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        log().error("cannot write stats to {}", _stats_tmp);
         return;
     }
-    std::string json = _stack->stats_json();
-    if (_stats_members) {
-        const size_t close = json.rfind('}');
-        const std::string members = _stats_members();
-        if (close != std::string::npos && !members.empty()) json.insert(close, ", " + members);
+    bool ok = true;
+    for (std::string_view part : parts) {
+        while (ok && !part.empty()) {
+            const ssize_t n = ::write(fd, part.data(), part.size());
+            if (n < 0 && errno == EINTR) continue;
+            ok = n > 0;
+            if (ok) part.remove_prefix(size_t(n));
+        }
     }
-    bool ok = std::fwrite(json.data(), 1, json.size(), f) == json.size();
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(tmp.c_str(), _options.stats_path->c_str()) != 0)
+    ok = ::close(fd) == 0 && ok;
+    if (!ok || std::rename(_stats_tmp.c_str(), _options.stats_path->c_str()) != 0)
         log().error("cannot write stats to {}", *_options.stats_path);
 }
 

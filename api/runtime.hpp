@@ -1,6 +1,6 @@
 #pragma once
-/// The runtime every program shares: builds the device the flags ask for (TAP or DPDK, with
-/// the pcap recorder in front when --pcap is given), the stack over it, and runs the poll
+/// The runtime every program shares: builds the device the settings ask for (TAP, DPDK, AF_XDP
+/// or the first usable of them with --backend auto; the pcap recorder in front when --pcap is given), the stack over it, and runs the poll
 /// loop until SIGINT/SIGTERM or --duration, writing --stats as it goes and at the end. The
 /// stack's counters live in a shared-memory segment (`/dev/shm/tachyon-NAME`, --name) that
 /// `tachyon-stat` reads while it runs; the segment is removed when the loop stops cleanly.
@@ -14,6 +14,7 @@
 #include "api/stat_publisher.hpp"
 #include "api/stat_segment.hpp"
 #include "stack/core/result.hpp"
+#include "stack/core/stats.hpp"
 #include "stack/device/device.hpp"
 #include "stack/device/pcap.hpp"
 #include "stack/iface/stack.hpp"
@@ -50,6 +51,8 @@ private:
     std::unique_ptr<stack> _stack;
     stat_publisher _publisher; // refreshes the segment from the loop
     std::function<std::string()> _stats_members;
+    mutable json_writer _stats_writer; // kept: each --stats write reuses its memory
+    std::string _stats_tmp;            // --stats FILE's temporary name (FILE.tmp)
 };
 
 /// Installs SIGINT/SIGTERM handlers that ask `runtime::run` to stop.

@@ -35,6 +35,8 @@ public:
     }
     /// The newest packet, or null when empty.
     packet* back() { return _count == 0 ? nullptr : &_slots[(_head + _count - 1) % _slots.size()]; }
+    /// The newest packet, or null when empty.
+    const packet* back() const { return _count == 0 ? nullptr : &_slots[(_head + _count - 1) % _slots.size()]; }
     /// The oldest packet, or null when empty.
     packet* front() { return _count == 0 ? nullptr : &_slots[_head]; }
     /// The oldest packet, or null when empty.

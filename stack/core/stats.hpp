@@ -30,7 +30,9 @@
 namespace tachyon {
 
 /// Writes a JSON object section by section: {"layer": {"counter": n, ...}, ...} (through
-/// nlohmann-json; control path only: it allocates).
+/// nlohmann-json; control path only). A writer kept and `reset` between writes of the same
+/// shape (the --stats file, each second) reuses its tree and its text: no allocation after
+/// the first write.
 class json_writer {
 public:
     /// Opens the top-level object.
@@ -38,6 +40,8 @@ public:
     json_writer(const json_writer&) = delete;
     json_writer& operator=(const json_writer&) = delete;
     ~json_writer();
+    /// Starts the next write over the previous one's tree (members keep their place and memory).
+    void reset();
     /// Starts a named section (a nested object).
     void begin_section(std::string_view name);
     /// Ends the current section.
@@ -53,7 +57,9 @@ public:
         c.visit([&](std::string_view n, uint64_t v) { field(n, v); });
         end_section();
     }
-    /// Closes the object and returns the text (one line).
+    /// The object's text (one line and a newline), valid until the next call.
+    std::string_view text();
+    /// The object's text, as a copy.
     std::string finish();
 
 private:

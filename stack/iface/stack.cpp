@@ -194,6 +194,11 @@ void stack::flush_tx() {
 
 std::string stack::stats_json() const {
     json_writer w;
+    report(w);
+    return w.finish();
+}
+
+void stack::report(json_writer& w) const {
     w.section("device", _dev.stats());
     _dev.report(w);
     w.section("ethernet", _stats.ethernet);
@@ -205,7 +210,6 @@ std::string stack::stats_json() const {
     w.section("igmp", _igmp.stats());
     w.section("tcp", _stats.tcp);
     w.section("tx", _stats.tx);
-    return w.finish();
 }
 
 } // namespace tachyon

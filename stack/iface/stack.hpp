@@ -239,6 +239,8 @@ public:
     device& dev() { return _dev; }
     /// All counters, the device's included, as a JSON object of sections.
     std::string stats_json() const;
+    /// Writes every counter section into `w` (a kept writer reuses its memory: --stats).
+    void report(json_writer& w) const;
 
 private:
     size_t process(size_t received, instant now);

@@ -359,12 +359,12 @@ void tcp_layer::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
             if (cb.on_connected != nullptr) cb.on_connected(cb.context, id);
         }
     }
-    if (ev.readable && alive()) tcp_deliver(slot, now);
+    if (ev.readable && alive()) tcp_deliver(slot);
     if (ev.eof && alive()) {
         // The end of the stream is told after its last byte: while the application leaves
         // bytes unconsumed (backpressure), it waits for tcp_deliver to empty the queue.
         _tcp[slot].eof_pending = true;
-        if (c.received_bytes() == 0) tcp_deliver(slot, now);
+        if (c.received_bytes() == 0) tcp_deliver(slot);
     }
     if (ev.writable && alive()) {
         const tcp_callbacks& cb = _tcp[slot].callbacks;
@@ -388,7 +388,7 @@ void tcp_layer::tcp_after(uint32_t slot, const tcp_events& ev, instant now) {
     tcp_rearm(slot);
 }
 
-void tcp_layer::tcp_deliver(uint32_t slot, instant now) {
+void tcp_layer::tcp_deliver(uint32_t slot) {
     tcp_connection& c = *_tcp[slot].tcb;
     const tcp_id id = _tcp.id_of(slot);
     for (;;) {
@@ -405,7 +405,7 @@ void tcp_layer::tcp_deliver(uint32_t slot, instant now) {
         const size_t n = cb.on_data(cb.context, id, bytes);
         // The handler may have ended the connection (and a new one may hold the slot).
         if (n == 0 || !_tcp.current(id) || !c.in_use()) return;
-        c.consume(std::min(n, bytes.size()), now, _tcp_out);
+        c.consume(std::min(n, bytes.size()));
     }
 }
 
@@ -443,7 +443,7 @@ errc tcp_layer::set_callbacks(tcp_id id, const tcp_callbacks& callbacks) {
     // that was just set, and the window it frees is announced (RFC 1122 §4.2.3.3).
     if ((c->received_bytes() > 0 || _tcp[slot].eof_pending) && callbacks.on_data != nullptr) {
         stack::tx_batch batch(_host, _host.now()); // the window update leaves when this ends
-        tcp_deliver(slot, _host.now());
+        tcp_deliver(slot);
         if (tcp_find(id) != c) return errc::ok; // the reader ended the connection
         tcp_mark_dirty(slot);
     }
@@ -495,7 +495,7 @@ size_t tcp_layer::send(tcp_id id, std::span<const std::byte> data, instant now) 
 errc tcp_layer::shutdown(tcp_id id, instant now) {
     tcp_connection* c = tcp_find(id);
     if (c == nullptr) return errc::not_found;
-    c->close(now, _tcp_out);
+    c->close();
     const uint32_t slot = tcp_table::slot_of(id);
     if (!c->in_use()) {
         // Closed before the handshake finished: nothing to tell the peer.

@@ -97,7 +97,7 @@ private:
     void tcp_drain(const tcp_connection& c, instant now);
     void tcp_after(uint32_t slot, const tcp_events& ev, instant now);
     void tcp_rearm(uint32_t slot);
-    void tcp_deliver(uint32_t slot, instant now);
+    void tcp_deliver(uint32_t slot);
     void tcp_release(uint32_t slot);
     void tcp_mark_dirty(uint32_t slot);
     tcp_connection* tcp_find(tcp_id id);

@@ -47,9 +47,8 @@ tcp_connection::tcp_connection(const tcp_settings& settings, tcp_stats& stats)
       _rtt(settings.rto_initial, settings.rto_min, settings.rto_max),
       // Small writes with nodelay make one segment each: room for a send buffer of 256-byte
       // messages (small segments received are packed together). Allocated here, once.
-      _tx(settings.send_buffer / 256 + 8),
-      _rx(settings.receive_buffer / 256 + 8),
-      _ooo(settings.out_of_order_segments) {}
+      _snd_queue(settings.send_buffer / 256 + 8),
+      _rcv_queue(settings.receive_buffer / 256 + 8, settings.out_of_order_segments, stats) {}
 
 bool tcp_connection::synchronized() const {
     return _state != tcp_state::closed && _state != tcp_state::listen && _state != tcp_state::syn_sent &&
@@ -57,14 +56,8 @@ bool tcp_connection::synchronized() const {
 }
 
 void tcp_connection::reset_state() {
-    for (size_t i = 0; i < _tx_count; ++i) tx_at(i).frame.reset();
-    _tx_head = _tx_count = _tx_sent = 0;
-    _tx_bytes = 0;
-    _rx.clear();
-    _rx_bytes = 0;
-    for (size_t i = 0; i < _ooo_count; ++i) _ooo[i].frame.reset();
-    _ooo_count = 0;
-    _ooo_bytes = 0;
+    _snd_queue.reset(_snd_queue.end());
+    _rcv_queue.clear();
     _fin_queued = _fin_sent = _fin_received = false;
     _wscale_ok = _ts_ok = _sack_ok = false;
     _snd_wscale = _rcv_wscale = 0;
@@ -72,7 +65,8 @@ void tcp_connection::reset_state() {
     _rcv_adv = _rcv_nxt = _snd_una = _snd_nxt = _snd_max = seq32{};
     _snd_mss = _segment_budget = 536;
     _ts_recent = 0;
-    _cwnd = _ssthresh = _dup_acks = 0;
+    _cc = tcp_congestion{};
+    _dup_acks = 0;
     _in_recovery = _sack_recovery = false;
     _high_sack = seq32{};
     _pto_at = instant::never();
@@ -124,9 +118,7 @@ tcp_events tcp_connection::enter_time_wait(instant now) {
     enter(tcp_state::time_wait);
     _time_wait_at = now + _settings.msl * 2;
     _rto_at = _pto_at = _rack_at = _persist_at = _keepalive_at = _delack_at = instant::never();
-    for (size_t i = 0; i < _tx_count; ++i) tx_at(i).frame.reset();
-    _tx_head = _tx_count = _tx_sent = 0;
-    _tx_bytes = 0;
+    _snd_queue.reset(_snd_queue.end());
     tcp_events ev;
     if (!_notified) {
         _notified = true;
@@ -154,8 +146,7 @@ void tcp_connection::negotiate(const wire::tcp_options& o, uint16_t local_mss) {
     }
     _sack_ok = _settings.sack && o.sack_permitted;
     // RFC 5681 §3.1 (RFC 3390): the initial window.
-    _cwnd = _snd_mss > 2190 ? 2 * _snd_mss : _snd_mss > 1095 ? 3 * _snd_mss : 4 * _snd_mss;
-    _ssthresh = UINT32_MAX / 2;
+    _cc.start(_snd_mss);
 }
 
 void tcp_connection::open_active(const tcp_tuple& t, seq32 iss, uint16_t local_mss, instant now, duration timeout,
@@ -169,7 +160,7 @@ void tcp_connection::open_active(const tcp_tuple& t, seq32 iss, uint16_t local_m
     _snd_max = _snd_nxt;
     _recover = iss; // RFC 6582 §3.2: "recover" starts at the initial send sequence number
     _high_sack = iss;
-    _tx_end = iss + 1;
+    _snd_queue.reset(iss + 1);
     _last_received = now;
     _connect_deadline = now + timeout;
     enter(tcp_state::syn_sent);
@@ -194,7 +185,7 @@ void tcp_connection::open_passive(const tcp_tuple& t, const wire::tcp_repr& syn,
     _snd_max = _snd_nxt;
     _recover = iss;
     _high_sack = iss;
-    _tx_end = iss + 1;
+    _snd_queue.reset(iss + 1);
     _last_received = now;
     negotiate(syn.options, local_mss);
     // RFC 7323 §2.2: the window of a SYN is never scaled.
@@ -226,71 +217,42 @@ size_t tcp_connection::send_space() const {
         return 0;
     }
     if (_fin_queued) return 0;
-    const size_t bytes = _tx_bytes >= _send_limit ? 0 : _send_limit - _tx_bytes;
+    const size_t bytes = _snd_queue.bytes() >= _send_limit ? 0 : _send_limit - _snd_queue.bytes();
     // What the queue's slots can still hold: the tail's room, then one segment per free slot.
     // Promising more would make a sender push frames the ring has no slot for.
-    const size_t slots = _tx.size() - _tx_count;
+    const size_t slots = _snd_queue.capacity() - _snd_queue.size();
     return std::min(bytes, send_tail_room() + slots * _snd_mss);
 }
 
 packet* tcp_connection::send_tail() {
-    if (_tx_count == 0 || _tx_sent == _tx_count) return nullptr;
-    tx_entry& e = tx_at(_tx_count - 1);
-    if (e.transmissions > 0 || e.len >= _snd_mss) return nullptr;
-    return &e.frame;
+    tcp_tx_entry* e = _snd_queue.growable_tail(_snd_mss);
+    return e != nullptr ? &e->frame : nullptr;
 }
 
-size_t tcp_connection::send_tail_room() const {
-    if (_tx_count == 0 || _tx_sent == _tx_count) return 0;
-    const tx_entry& e = _tx[(_tx_head + _tx_count - 1) % _tx.size()];
-    if (e.transmissions > 0 || e.len >= _snd_mss) return 0;
-    return std::min<size_t>(_snd_mss - e.len, e.frame.tailroom());
-}
+size_t tcp_connection::send_tail_room() const { return _snd_queue.tail_room(_snd_mss); }
 
-void tcp_connection::extend_tail(size_t n) {
-    tx_entry& e = tx_at(_tx_count - 1);
-    e.len += uint32_t(n);
-    _tx_bytes += n;
-    _tx_end += uint32_t(n);
-}
+void tcp_connection::extend_tail(size_t n) { _snd_queue.extend_tail(n); }
 
 void tcp_connection::set_recovery_timers(const tcp_recovery_timers& t) {
     _timers = t;
     _rtt.set_min(t.rto_min);
 }
 
-bool tcp_connection::push_send(packet&& frame) {
-    if (!send_slot_free()) [[unlikely]]
-        return false; // never overwrite an entry: the oldest one holds unacknowledged data
-    tx_entry& e = tx_at(_tx_count);
-    e.len = uint32_t(frame.size());
-    e.offset = uint32_t(frame.headroom());
-    e.seq = _tx_end;
-    e.transmissions = 0;
-    e.sacked = e.lost = e.rexmit = false;
-    e.frame = std::move(frame);
-    _tx_end += e.len;
-    _tx_bytes += e.len;
-    ++_tx_count;
-    return true;
-}
+bool tcp_connection::push_send(packet&& frame) { return _snd_queue.push(std::move(frame)); }
 
-std::span<const std::byte> tcp_connection::readable() const {
-    const packet* head = _rx.front();
-    if (head == nullptr) return {};
-    return {head->data(), head->size()};
-}
+std::span<const std::byte> tcp_connection::readable() const { return _rcv_queue.readable(); }
 
-void tcp_connection::consume(size_t n, instant now, tcp_emit_queue& out) {
-    (void)now;
-    (void)out;
-    packet* head = _rx.front();
-    if (head == nullptr || n == 0) return;
-    n = std::min(n, head->size());
+void tcp_connection::consume(size_t n) {
+    if (n == 0 || _rcv_queue.bytes() == 0) return;
     const uint32_t before = receive_window();
-    head->trim_front(n);
-    _rx_bytes -= n;
-    if (head->size() == 0) _rx.pop().reset();
+    _rcv_queue.consume(n);
+    if (_rcv_queue.out_of_order_count() > 0) {
+        // A held segment may have waited for this room (the queue was full when its gap
+        // filled): it follows now, and the peer hears at once that RCV.NXT moved.
+        const seq32 was = _rcv_nxt;
+        _rcv_queue.pull(_rcv_nxt);
+        if (_rcv_nxt != was) _ack_pending = _ack_now = true;
+    }
     // RFC 1122 §4.2.3.3 (receiver SWS avoidance): announce a reopened window once it grew by
     // a full segment or half the buffer.
     const uint32_t after = receive_window();
@@ -299,9 +261,7 @@ void tcp_connection::consume(size_t n, instant now, tcp_emit_queue& out) {
         _ack_pending = _ack_now = true;
 }
 
-void tcp_connection::close(instant now, tcp_emit_queue& out) {
-    (void)now;
-    (void)out;
+void tcp_connection::close() {
     switch (_state) {
     case tcp_state::syn_sent:
         // RFC 9293 §3.10.4: nothing was synchronized yet: just forget it.

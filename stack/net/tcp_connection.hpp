@@ -28,6 +28,9 @@
 #include "stack/core/log.hpp"
 #include "stack/core/time.hpp"
 #include "stack/net/rtt_estimator.hpp"
+#include "stack/net/tcp_congestion.hpp"
+#include "stack/net/tcp_receive_queue.hpp"
+#include "stack/net/tcp_send_queue.hpp"
 #include "stack/net/tcp_stats.hpp"
 #include "stack/wire/seq.hpp"
 #include "stack/wire/tcp.hpp"
@@ -186,7 +189,7 @@ public:
     /// Grows the tail frame's payload by `n` bytes the caller has just written after it.
     void extend_tail(size_t n);
     /// True when the send queue has a free slot for `push_send`.
-    bool send_slot_free() const { return _tx_count < _tx.size(); }
+    bool send_slot_free() const { return _snd_queue.slot_free(); }
     /// Queues a new frame whose payload (its whole current content) is application data; its
     /// headroom must hold the headers. The frame may be grown later through `send_tail`.
     /// Refuses (returns false, the frame untouched) when no slot is free.
@@ -197,12 +200,12 @@ public:
     /// The bytes waiting at the head of the receive queue (one frame's worth, contiguous).
     std::span<const std::byte> readable() const;
     /// Marks `n` bytes of `readable()` as taken by the application; may queue a window update.
-    void consume(size_t n, instant now, tcp_emit_queue& out);
+    void consume(size_t n);
     /// Bytes held in the receive queue.
-    size_t received_bytes() const { return _rx_bytes; }
+    size_t received_bytes() const { return _rcv_queue.bytes(); }
 
     /// CLOSE (RFC 9293 §3.10.4): FIN after the queued data. Further sends are refused.
-    void close(instant now, tcp_emit_queue& out);
+    void close();
     /// ABORT (RFC 9293 §3.10.5): RST now, everything dropped.
     tcp_events abort(tcp_emit_queue& out);
     /// Ends the connection without a word to the peer, for `reason`: ICMP unreachable in
@@ -218,7 +221,7 @@ public:
     /// The send buffer's limit in bytes.
     size_t send_buffer() const { return _send_limit; }
     /// Segments the send queue holds at most (with a tiny MSS this, not the buffer, limits it).
-    size_t send_queue_slots() const { return _tx.size(); }
+    size_t send_queue_slots() const { return _snd_queue.capacity(); }
     /// The receive buffer's limit in bytes.
     size_t receive_buffer() const { return _recv_limit; }
     /// Sets this connection's RTO floor and tail-loss-probe timings.
@@ -239,7 +242,7 @@ public:
     /// The round-trip estimator (for tools and tests).
     const rtt_estimator& rtt() const { return _rtt; }
     /// The congestion window in bytes.
-    uint32_t cwnd() const { return _cwnd; }
+    uint32_t cwnd() const { return _cc.cwnd(); }
     /// ISS: our initial sequence number.
     seq32 iss() const { return _iss; }
     /// SND.UNA.
@@ -251,15 +254,15 @@ public:
     /// SND.WND in bytes (scaled).
     uint32_t snd_wnd() const { return _snd_wnd; }
     /// Segments held out of order.
-    size_t out_of_order_count() const { return _ooo_count; }
+    size_t out_of_order_count() const { return _rcv_queue.out_of_order_count(); }
     /// True during fast recovery (RFC 6675 with SACK, else RFC 6582 NewReno).
     bool in_recovery() const { return _in_recovery; }
     /// When the tail loss probe fires (RFC 8985 §7.2), or never.
     instant pto_deadline() const { return _pto_at; }
     /// Payload bytes in the send queue, sent or not (ss's Send-Q).
-    size_t queued_bytes() const { return _tx_bytes; }
+    size_t queued_bytes() const { return _snd_queue.bytes(); }
     /// SSTHRESH in bytes (RFC 5681 §3.1).
-    uint32_t ssthresh() const { return _ssthresh; }
+    uint32_t ssthresh() const { return _cc.ssthresh(); }
     /// True when both sides agreed on SACK (RFC 2018 §2).
     bool sack_enabled() const { return _sack_ok; }
     /// True when both sides agreed on timestamps (RFC 7323 §3.2).
@@ -272,29 +275,11 @@ public:
     static uint32_t ts_clock(instant now) { return uint32_t(now.ns_since_epoch() / 1'000'000); }
 
 private:
-    struct tx_entry {
-        packet frame;                 // headers are written in front of the payload when sent
-        seq32 seq;                    // sequence number of the first payload byte
-        uint32_t offset = 0;          // payload start within the buffer's room
-        uint32_t len = 0;             // payload bytes
-        instant sent_at;              // first transmission (RTT sample, Karn's rule)
-        instant last_sent;            // latest transmission (RFC 8985 RACK)
-        uint8_t transmissions = 0;    // 0: not sent yet
-        bool sacked = false;          // RFC 6675 scoreboard: the peer holds it (SACK block)
-        bool lost = false;            // RFC 6675 §4 IsLost
-        bool rexmit = false;          // retransmitted in the current recovery (below HighRxt)
-    };
-    struct ooo_entry {
-        seq32 seq;
-        packet frame; // trimmed to the payload
-    };
-
     void reset_state();
     void enter(tcp_state s) { _state = s; }
     tcp_events finish(tcp_close_reason reason);
     tcp_events enter_time_wait(instant now);
     bool synchronized() const;
-    tx_entry& tx_at(size_t i) { return _tx[(_tx_head + i) % _tx.size()]; }
     void negotiate(const wire::tcp_options& o, uint16_t local_mss);
     uint16_t window_field(bool syn) const;
     uint32_t receive_window() const;
@@ -303,19 +288,14 @@ private:
     void send_control(uint8_t flags, seq32 seq, instant now, tcp_emit_queue& out);
     void send_ack(instant now, tcp_emit_queue& out);
     void send_challenge_ack(instant now, tcp_emit_queue& out);
-    void send_entry(tx_entry& e, instant now, tcp_emit_queue& out);
+    void send_entry(tcp_tx_entry& e, instant now, tcp_emit_queue& out);
     void send_rst(seq32 seq, tcp_emit_queue& out);
     bool process_ack(const wire::tcp_repr& seg, uint32_t seg_len, instant now, tcp_emit_queue& out, tcp_events& ev);
-    void take_acked(seq32 ack, instant now);
+    uint32_t take_acked(seq32 ack, instant now); // returns the bytes that were SACKed
     void on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out);
     void on_dup_ack(instant now, tcp_emit_queue& out);
     void retransmit_head(instant now, tcp_emit_queue& out);
     void receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev);
-    bool can_append(size_t len);
-    void append_in_order(packet&& payload);
-    void store_out_of_order(seq32 seq, packet&& payload);
-    void pull_out_of_order();
-    void fill_sack(wire::tcp_options& o) const;
     void arm_rto(instant now);
     void handshake_rtt(instant now);
     uint32_t flight_size() const { return uint32_t(_snd_nxt - _snd_una); }
@@ -332,9 +312,9 @@ private:
     void arm_pto(instant now);
     void send_loss_probe(instant now, tcp_emit_queue& out);
     void tlp_on_ack(seq32 ack, bool dsack, bool advanced);
-    void rack_delivered(const tx_entry& e, instant now);
+    void rack_delivered(const tcp_tx_entry& e, instant now);
     bool rack_detect_loss(instant now);
-    void rack_on_ack(instant now, tcp_emit_queue& out);
+    void rack_respond(instant now, tcp_emit_queue& out);
 
     const tcp_settings& _settings;
     tcp_stats& _stats;
@@ -355,8 +335,9 @@ private:
     uint32_t _ts_recent = 0;         // RFC 7323 §4.3 TS.Recent
     seq32 _last_ack_sent;
 
-    // Congestion control (RFC 5681, RFC 6582).
-    uint32_t _cwnd = 0, _ssthresh = 0;
+    // Congestion control (tcp_congestion.hpp) and the loss-recovery state around it.
+    tcp_congestion _cc;
+    uint32_t _ack_delivered = 0;     // RFC 6937 DeliveredData of the ACK being processed
     uint32_t _dup_acks = 0;
     seq32 _recover;                  // RFC 6582 recover, RFC 6675 RecoveryPoint
     bool _in_recovery = false;
@@ -380,20 +361,12 @@ private:
     bool _rack_reordering = false;   // RACK.reord: a segment arrived after a later one
     instant _rack_at = instant::never(); // the reordering timer
 
-    // Send queue: entries [0, _tx_sent) are in flight, the rest unsent.
-    std::vector<tx_entry> _tx;       // ring storage
-    size_t _tx_head = 0, _tx_count = 0, _tx_sent = 0;
-    size_t _tx_bytes = 0;            // payload bytes queued (sent or not)
+    tcp_send_queue _snd_queue;
     bool _fin_queued = false, _fin_sent = false;
     seq32 _fin_seq;
 
     // Receive queue and out-of-order segments.
-    packet_ring _rx;
-    size_t _rx_bytes = 0;
-    std::vector<ooo_entry> _ooo;     // sorted by seq; `_ooo_count` used
-    size_t _ooo_count = 0;
-    size_t _ooo_bytes = 0;
-    seq32 _last_ooo_seq;
+    tcp_receive_queue _rcv_queue;
     bool _fin_received = false;
 
     // Timers: deadlines in state (instant::never() when off).
@@ -419,7 +392,6 @@ private:
     size_t _send_limit = 0;          // per-connection limits, at most the settings'
     size_t _recv_limit = 0;
     seq32 _snd_max;                  // the highest sequence number sent (go-back-N keeps it)
-    seq32 _tx_end;                   // the sequence number after the last queued byte
     instant _syn_sent_at;
 };
 

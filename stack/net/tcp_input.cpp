@@ -207,14 +207,22 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
     }
     const uint32_t wnd = uint32_t(seg.window) << _snd_wscale;
     // RFC 6675 §5: every ACK's SACK blocks update the scoreboard first.
+    _ack_delivered = 0; // RFC 6937 DeliveredData: what this ACK newly SACKs or acknowledges
     const bool dsack = _sack_ok && seg.options.sack_count > 0 && update_scoreboard(seg.options, seg.ack, now);
     const bool advanced = seg.ack > _snd_una;
+    uint32_t acked = 0;
     if (advanced) {
-        const uint32_t acked = uint32_t(seg.ack - _snd_una);
-        take_acked(seg.ack, now);
+        acked = uint32_t(seg.ack - _snd_una);
+        _ack_delivered += acked - take_acked(seg.ack, now);
         _snd_una = seg.ack;
         if (_snd_nxt < _snd_una) _snd_nxt = _snd_una; // after go-back-N, a late ACK
         if (_high_sack < _snd_una) _high_sack = _snd_una; // HighSACK never lags HighACK
+    }
+    // RFC 8985 §6.2 step 5: RACK marks what this ACK shows lost before the ACK's response (as
+    // Linux orders it), so that PRR sizes the response with the pipe those losses leave.
+    const bool rack_found = _sack_ok && _rack_delivered && _snd_queue.in_flight() > 0 && rack_detect_loss(now);
+    bool responded = true;
+    if (advanced) {
         on_new_ack(seg.ack, acked, now, out);
         // RFC 6298 (5.2)/(5.3): stop the timer when everything is acknowledged, else restart it.
         if (_snd_una == _snd_max) _rto_at = instant::never();
@@ -224,13 +232,15 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         // RFC 5681 §2: a duplicate ACK.
         ++_stats.dup_acks;
         on_dup_ack(now, out);
+    } else {
+        responded = false;
     }
     if (_tlp_outstanding) tlp_on_ack(seg.ack, dsack, advanced);
-    if (_tx_sent == 0) {
+    if (_snd_queue.in_flight() == 0) {
         // Nothing in flight (a request/response's usual ACK): no loss to look for or probe.
         _rack_at = _pto_at = instant::never();
     } else {
-        if (_sack_ok && _rack_delivered) rack_on_ack(now, out); // RFC 8985 §6.2 step 5
+        if (rack_found && !responded) rack_respond(now, out); // an ACK neither new nor duplicate
         if (advanced) arm_pto(now); // RFC 8985 §7.2: and with each ACK of new data
     }
     // RFC 9293 §3.10.7.4: update the send window from the newest segment.
@@ -245,12 +255,12 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
             _persist_backoff = duration{};
         }
     }
-    // The FIN sits right after the last byte queued (_tx_end): acknowledged once SND.UNA passes
+    // The FIN sits right after the last byte queued (_snd_queue.end()): acknowledged once SND.UNA passes
     // it, even when a timeout had gone back to SND.UNA and not yet sent it again.
-    const bool fin_acked = _fin_queued && _snd_una > _tx_end;
+    const bool fin_acked = _fin_queued && _snd_una > _snd_queue.end();
     if (fin_acked && !_fin_sent) {
         _fin_sent = true;
-        _fin_seq = _tx_end;
+        _fin_seq = _snd_queue.end();
     }
     switch (_state) {
     case tcp_state::fin_wait_1:
@@ -271,50 +281,35 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
     return true;
 }
 
-void tcp_connection::take_acked(seq32 ack, instant now) {
-    const tx_entry* newest_clean = nullptr;
+uint32_t tcp_connection::take_acked(seq32 ack, instant now) {
+    const tcp_tx_entry* newest_clean = nullptr;
     instant newest_sent;
-    while (_tx_count > 0) {
-        tx_entry& e = tx_at(0);
-        const seq32 end = e.seq + e.len;
-        if (end <= ack) {
-            if (!e.sacked) rack_delivered(e, now);
-            // Karn's rule (RFC 6298 §3): time only segments sent once.
-            if (e.transmissions == 1) {
-                newest_clean = &e;
-                newest_sent = e.sent_at;
-            }
-            _tx_bytes -= e.len;
-            e.frame.reset();
-            e.transmissions = 0;
-            _tx_head = (_tx_head + 1) % _tx.size();
-            --_tx_count;
-            if (_tx_sent > 0) --_tx_sent;
-        } else {
-            if (e.seq < ack) {
-                // Part of a segment acknowledged: the rest stays, in the same buffer.
-                const uint32_t n = uint32_t(ack - e.seq);
-                e.seq += n;
-                e.offset += n;
-                e.len -= n;
-                _tx_bytes -= n;
-            }
-            break;
+    uint32_t sacked = 0;
+    _snd_queue.take_acked(ack, [&](const tcp_tx_entry& e) {
+        if (e.sacked) sacked += e.len; // delivered already, when its SACK block came
+        else rack_delivered(e, now);
+        // Karn's rule (RFC 6298 §3): time only segments sent once.
+        if (e.transmissions == 1) {
+            newest_clean = &e;
+            newest_sent = e.sent_at;
         }
-    }
+    });
     if (newest_clean != nullptr) _rtt.sample(now - newest_sent);
+    return sacked;
 }
 
 void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit_queue& out) {
     if (_in_recovery && _sack_recovery) {
         if (ack >= _recover) {
             // RFC 6675 §5: recovery ends once RecoveryPoint is acknowledged; cwnd is ssthresh.
-            _cwnd = std::max(_ssthresh, _snd_mss);
+            _cc.exit_recovery(_snd_mss);
             _in_recovery = _sack_recovery = false;
             _dup_acks = 0;
         } else {
-            // A partial ACK: the scoreboard says what else is lost (§5 step C).
+            // A partial ACK: the scoreboard says what else is lost (§5 step C); PRR says how
+            // much may go (RFC 6937 §3.1).
             mark_lost();
+            _cc.on_recovery_ack(_ack_delivered, pipe(), _snd_mss);
             recovery_send(now, out);
         }
         return;
@@ -322,7 +317,7 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
     if (_in_recovery) {
         if (ack >= _recover) {
             // RFC 6582 §3.2 step 3: a full acknowledgment ends fast recovery.
-            _cwnd = std::min(_ssthresh, std::max(flight_size(), _snd_mss) + _snd_mss);
+            _cc.newreno_exit(flight_size(), _snd_mss);
             _in_recovery = false;
             _dup_acks = 0;
         } else {
@@ -330,9 +325,7 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
             // by what was acknowledged and add back one segment.
             ++_stats.fast_retransmits;
             retransmit_head(now, out);
-            _cwnd = _cwnd > acked ? _cwnd - acked : 0;
-            if (acked >= _snd_mss) _cwnd += _snd_mss;
-            _cwnd = std::max(_cwnd, _snd_mss);
+            _cc.newreno_partial_ack(acked, _snd_mss);
         }
         return;
     }
@@ -342,22 +335,19 @@ void tcp_connection::on_new_ack(seq32 ack, uint32_t acked, instant now, tcp_emit
         enter_recovery(now, out);
         return;
     }
-    if (_cwnd < _ssthresh) {
-        _cwnd += std::min(acked, _snd_mss); // RFC 5681 §3.1 eq. (2): slow start
-    } else {
-        _cwnd += std::max<uint32_t>(1, uint32_t(uint64_t(_snd_mss) * _snd_mss / _cwnd)); // eq. (3)
-    }
+    _cc.on_ack(acked, _snd_mss);
 }
 
 void tcp_connection::on_dup_ack(instant now, tcp_emit_queue& out) {
     ++_dup_acks;
     if (_in_recovery) {
         if (_sack_recovery) {
-            // RFC 6675 §5 step C: send what the scoreboard and the pipe allow.
+            // RFC 6675 §5 step C: send what the scoreboard and PRR allow.
             mark_lost();
+            _cc.on_recovery_ack(_ack_delivered, pipe(), _snd_mss);
             recovery_send(now, out);
         } else {
-            _cwnd += _snd_mss; // RFC 5681 §3.2 step 4: each further duplicate inflates the window
+            _cc.newreno_dup_ack(_snd_mss); // RFC 5681 §3.2 step 4
         }
         return;
     }
@@ -366,26 +356,6 @@ void tcp_connection::on_dup_ack(instant now, tcp_emit_queue& out) {
     // segment lost (IsLost(HighACK + 1)).
     if (_snd_una >= _recover && (_dup_acks == 3 || (_sack_ok && _high_sack > _snd_una && head_lost())))
         enter_recovery(now, out);
-}
-
-bool tcp_connection::can_append(size_t len) {
-    const packet* tail = _rx.back();
-    return _rx.size() < _rx.capacity() || (tail != nullptr && !tail->shared() && tail->tailroom() >= len);
-}
-
-void tcp_connection::append_in_order(packet&& payload) {
-    const size_t len = payload.size();
-    packet* tail = _rx.back();
-    // Small segments behind data the application has not read yet are copied onto the end of
-    // the last one (when it has room and nobody else refers to it), so that a slow reader of
-    // small messages does not hold a buffer per message.
-    if (tail != nullptr && !tail->shared() && tail->tailroom() >= len) {
-        std::memcpy(tail->append(len), payload.data(), len);
-        _rx_bytes += len;
-        payload.reset();
-        return;
-    }
-    if (_rx.push(std::move(payload))) _rx_bytes += len;
 }
 
 void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_emit_queue& out, tcp_events& ev) {
@@ -408,15 +378,14 @@ void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_
 
     if (seq == _rcv_nxt) {
         const uint32_t len = uint32_t(payload.size());
-        if (!can_append(len)) [[unlikely]] {
+        if (!_rcv_queue.can_append(len)) [[unlikely]] {
             // No slot left to hold it: not accepted, not acknowledged; the peer retransmits.
             TACHYON_DROP(_stats.drop_receive_queue_full);
             return;
         }
-        append_in_order(std::move(payload));
+        _rcv_queue.append(std::move(payload));
         _rcv_nxt += len;
-        const bool filled_gap = _ooo_count > 0;
-        pull_out_of_order();
+        const bool filled_gap = _rcv_queue.pull(_rcv_nxt);
         ev.readable = true;
         _ack_pending = true;
         ++_segments_since_ack;
@@ -434,45 +403,8 @@ void tcp_connection::receive_data(seq32 seq, packet&& payload, instant now, tcp_
     // Beyond a gap: keep it (bounded) and tell the sender at once, one duplicate ACK per
     // segment, carrying SACK blocks (RFC 5681 §4.2, RFC 2018 §4): three of them trigger its
     // fast retransmit, so they are not merged into the iteration's single ACK.
-    store_out_of_order(seq, std::move(payload));
+    _rcv_queue.hold(seq, std::move(payload));
     send_ack(now, out);
-}
-
-void tcp_connection::store_out_of_order(seq32 seq, packet&& payload) {
-    size_t i = 0;
-    while (i < _ooo_count && _ooo[i].seq < seq) ++i;
-    if (i < _ooo_count && _ooo[i].seq == seq && _ooo[i].frame.size() >= payload.size()) return; // a duplicate
-    if (_ooo_count == _ooo.size()) {
-        TACHYON_DROP(_stats.drop_out_of_order_full);
-        return;
-    }
-    ++_stats.out_of_order;
-    for (size_t j = _ooo_count; j > i; --j) _ooo[j] = std::move(_ooo[j - 1]);
-    _ooo_bytes += payload.size();
-    _ooo[i] = ooo_entry{seq, std::move(payload)};
-    ++_ooo_count;
-    _last_ooo_seq = seq;
-}
-
-void tcp_connection::pull_out_of_order() {
-    while (_ooo_count > 0 && _ooo[0].seq <= _rcv_nxt) {
-        // Never take a segment out before it has a place: what was SACKed stays held
-        // (RFC 2018 §8 allows reneging, but the sender would then wait for a timeout).
-        if (!can_append(_ooo[0].frame.size())) [[unlikely]] {
-            TACHYON_DROP(_stats.drop_receive_queue_full);
-            break;
-        }
-        ooo_entry e = std::move(_ooo[0]);
-        for (size_t j = 1; j < _ooo_count; ++j) _ooo[j - 1] = std::move(_ooo[j]);
-        --_ooo_count;
-        _ooo_bytes -= e.frame.size();
-        const seq32 end = e.seq + uint32_t(e.frame.size());
-        if (end <= _rcv_nxt) continue; // all of it arrived again meanwhile
-        e.frame.trim_front(uint32_t(_rcv_nxt - e.seq));
-        const uint32_t len = uint32_t(e.frame.size());
-        append_in_order(std::move(e.frame));
-        _rcv_nxt += len;
-    }
 }
 
 } // namespace tachyon

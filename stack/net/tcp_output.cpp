@@ -13,7 +13,7 @@ namespace tachyon {
 namespace tf = wire::tcp_flags;
 
 uint32_t tcp_connection::receive_window() const {
-    const size_t used = _rx_bytes + _ooo_bytes;
+    const size_t used = _rcv_queue.bytes() + _rcv_queue.out_of_order_bytes();
     return used >= _recv_limit ? 0 : uint32_t(_recv_limit - used);
 }
 
@@ -49,7 +49,7 @@ wire::tcp_options tcp_connection::segment_options(bool syn, instant now) const {
         o.ts_val = ts_clock(now);
         o.ts_ecr = _ts_recent;
     }
-    if (_sack_ok && _ooo_count > 0) fill_sack(o);
+    if (_sack_ok) _rcv_queue.fill_sack(o, _rcv_nxt);
     return o;
 }
 
@@ -99,7 +99,7 @@ void tcp_connection::send_rst(seq32 seq, tcp_emit_queue& out) {
     ++_stats.tx_resets;
 }
 
-void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
+void tcp_connection::send_entry(tcp_tx_entry& e, instant now, tcp_emit_queue& out) {
     tcp_segment_out s = make_segment(tf::ack | tf::psh, e.seq, now);
     // Payload and options share the segment size: SACK blocks that do not fit beside a full
     // segment are left out (the pure ACKs carry them).
@@ -113,31 +113,9 @@ void tcp_connection::send_entry(tx_entry& e, instant now, tcp_emit_queue& out) {
     out.push(s);
 }
 
-void tcp_connection::fill_sack(wire::tcp_options& o) const {
-    // RFC 2018 §4: the first block holds the most recently received segment; the rest follow.
-    std::array<std::pair<seq32, seq32>, 8> runs{};
-    size_t n = 0;
-    for (size_t i = 0; i < _ooo_count && n < runs.size(); ++i) {
-        seq32 start = _ooo[i].seq;
-        seq32 end = start + uint32_t(_ooo[i].frame.size());
-        if (n > 0 && start <= runs[n - 1].second) {
-            runs[n - 1].second = wire::seq_max(runs[n - 1].second, end);
-        } else {
-            runs[n++] = {start, end};
-        }
-    }
-    size_t first = 0;
-    for (size_t i = 0; i < n; ++i)
-        if (runs[i].first <= _last_ooo_seq && _last_ooo_seq < runs[i].second) first = i;
-    o.sack_count = 0;
-    o.sack_blocks[o.sack_count++] = runs[first];
-    for (size_t i = 0; i < n && o.sack_count < wire::tcp_options::max_sack_blocks; ++i)
-        if (i != first) o.sack_blocks[o.sack_count++] = runs[i];
-}
-
 void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
-    if (_tx_count > 0 && tx_at(0).transmissions > 0) {
-        send_entry(tx_at(0), now, out);
+    if (_snd_queue.size() > 0 && _snd_queue.at(0).transmissions > 0) {
+        send_entry(_snd_queue.at(0), now, out);
         ++_retransmissions;
         arm_rto(now);
     } else if (_fin_sent && _snd_una == _fin_seq) {
@@ -147,7 +125,7 @@ void tcp_connection::retransmit_head(instant now, tcp_emit_queue& out) {
 }
 
 void tcp_connection::send_next_new(instant now, tcp_emit_queue& out) {
-    tx_entry& e = tx_at(_tx_sent);
+    tcp_tx_entry& e = _snd_queue.at(_snd_queue.in_flight());
     const bool retransmission = e.transmissions > 0; // after a timeout went back to SND.UNA
     send_entry(e, now, out);
     if (retransmission) {
@@ -156,7 +134,7 @@ void tcp_connection::send_next_new(instant now, tcp_emit_queue& out) {
     }
     _snd_nxt = e.seq + e.len;
     if (_snd_nxt > _snd_max) _snd_max = _snd_nxt;
-    ++_tx_sent;
+    _snd_queue.mark_sent();
     if (_rto_at == instant::never()) arm_rto(now);
 }
 
@@ -171,10 +149,10 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
         recovery_send(now, out);
         sent = _snd_nxt != before;
     } else if (can_send_data) {
-        while (_tx_sent < _tx_count && !out.full()) {
-            tx_entry& e = tx_at(_tx_sent);
+        while (_snd_queue.has_unsent() && !out.full()) {
+            tcp_tx_entry& e = _snd_queue.at(_snd_queue.in_flight());
             const uint32_t in_flight = flight_size();
-            const uint32_t wnd = std::min(_snd_wnd, _cwnd);
+            const uint32_t wnd = std::min(_snd_wnd, _cc.cwnd());
             if (in_flight + e.len > wnd) {
                 // RFC 9293 §3.8.6.1: a window too small for the next segment with nothing in
                 // flight starts the persist timer, which probes it open.
@@ -195,8 +173,8 @@ void tcp_connection::output(instant now, tcp_emit_queue& out) {
     }
     if (can_send_data) {
         // CLOSE: the FIN follows the last byte queued (RFC 9293 §3.10.4).
-        if (_fin_queued && !_fin_sent && _tx_sent == _tx_count) {
-            _fin_seq = _tx_end;
+        if (_fin_queued && !_fin_sent && !_snd_queue.has_unsent()) {
+            _fin_seq = _snd_queue.end();
             send_control(tf::fin | tf::ack, _fin_seq, now, out);
             _fin_sent = true;
             _snd_nxt = _fin_seq + 1;

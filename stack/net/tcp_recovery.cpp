@@ -34,11 +34,12 @@ bool tcp_connection::update_scoreboard(const wire::tcp_options& o, seq32 ack, in
         // RFC 2018 §3 blocks lie within what was sent and above the cumulative ACK: others are
         // stale or bogus and change nothing.
         if (!(left < right) || left < ack || right > _snd_max) continue;
-        for (size_t i = 0; i < _tx_sent; ++i) {
-            tx_entry& e = tx_at(i);
+        for (size_t i = 0; i < _snd_queue.in_flight(); ++i) {
+            tcp_tx_entry& e = _snd_queue.at(i);
             if (e.seq >= right) break;
             if (!e.sacked && e.seq >= left && e.seq + e.len <= right) {
                 e.sacked = true;
+                _ack_delivered += e.len;
                 rack_delivered(e, now);
             }
         }
@@ -52,8 +53,8 @@ void tcp_connection::mark_lost() {
     // (DupThresh - 1) * SMSS SACKed bytes above it. One pass from the top.
     uint32_t sacked_segments = 0;
     uint64_t sacked_bytes = 0;
-    for (size_t i = _tx_sent; i-- > 0;) {
-        tx_entry& e = tx_at(i);
+    for (size_t i = _snd_queue.in_flight(); i-- > 0;) {
+        tcp_tx_entry& e = _snd_queue.at(i);
         if (e.sacked) {
             ++sacked_segments;
             sacked_bytes += e.len;
@@ -65,15 +66,15 @@ void tcp_connection::mark_lost() {
 
 bool tcp_connection::head_lost() {
     mark_lost();
-    return _tx_sent > 0 && !tx_at(0).sacked && tx_at(0).lost;
+    return _snd_queue.in_flight() > 0 && !_snd_queue.at(0).sacked && _snd_queue.at(0).lost;
 }
 
 uint32_t tcp_connection::pipe() const {
     // RFC 6675 §4 SetPipe: every octet not SACKed counts once when not lost (still in the
     // network) and once more when it was retransmitted in this recovery.
     uint32_t p = 0;
-    for (size_t i = 0; i < _tx_sent; ++i) {
-        const tx_entry& e = _tx[(_tx_head + i) % _tx.size()];
+    for (size_t i = 0; i < _snd_queue.in_flight(); ++i) {
+        const tcp_tx_entry& e = _snd_queue.at(i);
         if (e.sacked) continue;
         if (!e.lost) p += e.len;
         if (e.rexmit) p += e.len;
@@ -82,32 +83,36 @@ uint32_t tcp_connection::pipe() const {
 }
 
 void tcp_connection::enter_recovery(instant now, tcp_emit_queue& out) {
-    // RFC 6675 §5 (4) / RFC 5681 §3.2: RecoveryPoint = HighData, ssthresh = FlightSize / 2.
-    _ssthresh = std::max(flight_size() / 2, 2 * _snd_mss);
+    // RFC 6675 §5 (4) / RFC 5681 §3.2: RecoveryPoint = HighData, ssthresh = FlightSize / 2;
+    // RFC 6937: PRR starts (RecoverFS = FlightSize).
+    _cc.enter_recovery(flight_size(), _snd_mss);
     _recover = _snd_max;
     _in_recovery = true;
     _pto_at = instant::never();
     _tlp_outstanding = false;
-    if (!_sack_ok || _tx_sent == 0) {
+    if (!_sack_ok || _snd_queue.in_flight() == 0) {
         // RFC 6582 NewReno: the head again, the window inflated by the three duplicates.
         ++_stats.fast_retransmits;
         retransmit_head(now, out);
-        _cwnd = _ssthresh + 3 * _snd_mss; // RFC 5681 §3.2 step 3
+        _cc.newreno_enter(_snd_mss);
         return;
     }
     _sack_recovery = true;
     ++_stats.sack_recoveries;
-    for (size_t i = 0; i < _tx_sent; ++i) tx_at(i).rexmit = false; // HighRxt starts at HighACK
-    _cwnd = _ssthresh; // RFC 6675 §5 (4.2): the pipe, not inflation, accounts for what left
+    for (size_t i = 0; i < _snd_queue.in_flight(); ++i) _snd_queue.at(i).rexmit = false; // HighRxt starts at HighACK
+    // RFC 6675 §5 (4.2): the pipe, not inflation, accounts for what left.
     mark_lost();
     retransmit_entry(0, now, out); // (4.3): the first segment presumed lost, whatever the pipe
-    recovery_send(now, out);       // (4.4)
+    // (4.4), paced by PRR from this ACK on (RFC 6937 §3.1: the entering ACK counts).
+    _cc.on_recovery_ack(_ack_delivered, pipe(), _snd_mss);
+    recovery_send(now, out);
 }
 
 void tcp_connection::retransmit_entry(size_t i, instant now, tcp_emit_queue& out) {
-    tx_entry& e = tx_at(i);
+    tcp_tx_entry& e = _snd_queue.at(i);
     send_entry(e, now, out);
     e.rexmit = true;
+    _cc.on_recovery_sent(e.len); // RFC 6937 prr_out
     ++_stats.fast_retransmits;
     ++_retransmissions;
     if (i == 0) arm_rto(now); // RFC 6298 (5.3) keeps the timer on the oldest segment
@@ -117,42 +122,43 @@ void tcp_connection::recovery_send(instant now, tcp_emit_queue& out) {
     uint32_t in_pipe = pipe();
     size_t lost_at = 0, other_at = 0; // scan positions: what lies before them was looked at
     // RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() names.
-    while (!out.full() && _cwnd >= in_pipe + _snd_mss) {
+    while (!out.full() && _cc.cwnd() >= in_pipe + _snd_mss) {
         // NextSeg (1): the lowest segment below HighSACK that is lost and not yet resent.
-        for (; lost_at < _tx_sent; ++lost_at) {
-            const tx_entry& e = tx_at(lost_at);
+        for (; lost_at < _snd_queue.in_flight(); ++lost_at) {
+            const tcp_tx_entry& e = _snd_queue.at(lost_at);
             if (e.seq >= _high_sack) {
-                lost_at = _tx_sent;
+                lost_at = _snd_queue.in_flight();
                 break;
             }
             if (!e.sacked && !e.rexmit && e.lost) break;
         }
-        if (lost_at < _tx_sent) {
+        if (lost_at < _snd_queue.in_flight()) {
             retransmit_entry(lost_at, now, out);
-            in_pipe += tx_at(lost_at).len; // it was not in the pipe as lost; it is now
+            in_pipe += _snd_queue.at(lost_at).len; // it was not in the pipe as lost; it is now
             continue;
         }
         // (2): new data, when the peer's window takes it.
-        if (_tx_sent < _tx_count) {
-            const tx_entry& n = tx_at(_tx_sent);
+        if (_snd_queue.has_unsent()) {
+            const tcp_tx_entry& n = _snd_queue.at(_snd_queue.in_flight());
             if (uint32_t(n.seq + n.len - _snd_una) <= _snd_wnd) {
                 in_pipe += n.len;
+                _cc.on_recovery_sent(n.len); // RFC 6937 prr_out
                 send_next_new(now, out);
                 continue;
             }
         }
         // (3): a segment below HighSACK neither SACKed nor resent yet (not known lost).
-        for (; other_at < _tx_sent; ++other_at) {
-            const tx_entry& e = tx_at(other_at);
+        for (; other_at < _snd_queue.in_flight(); ++other_at) {
+            const tcp_tx_entry& e = _snd_queue.at(other_at);
             if (e.seq >= _high_sack) {
-                other_at = _tx_sent;
+                other_at = _snd_queue.in_flight();
                 break;
             }
             if (!e.sacked && !e.rexmit) break;
         }
-        if (other_at < _tx_sent) {
+        if (other_at < _snd_queue.in_flight()) {
             retransmit_entry(other_at, now, out);
-            in_pipe += tx_at(other_at).len;
+            in_pipe += _snd_queue.at(other_at).len;
             continue;
         }
         break;
@@ -162,8 +168,8 @@ void tcp_connection::recovery_send(instant now, tcp_emit_queue& out) {
 void tcp_connection::clear_scoreboard() {
     // After a timeout everything unacknowledged goes again: the scoreboard starts over
     // (RFC 6675 §5.1; the peer may have reneged, RFC 2018 §8).
-    for (size_t i = 0; i < _tx_count; ++i) {
-        tx_entry& e = tx_at(i);
+    for (size_t i = 0; i < _snd_queue.size(); ++i) {
+        tcp_tx_entry& e = _snd_queue.at(i);
         e.sacked = e.lost = e.rexmit = false;
     }
     _high_sack = _snd_una;
@@ -177,13 +183,13 @@ void tcp_connection::arm_pto(instant now) {
     // a timeout: SND.UNA below "recover"), with SACK (the ACK of a probe tells whether it
     // repaired a loss through D-SACK, §7.4), one probe at a time, and only with an RTT sample.
     if (!_settings.tail_loss_probe || !_sack_ok || _in_recovery || _snd_una < _recover || _tlp_outstanding ||
-        _snd_una == _snd_max || _tx_sent == 0 || !_rtt.has_sample()) {
+        _snd_una == _snd_max || _snd_queue.in_flight() == 0 || !_rtt.has_sample()) {
         _pto_at = instant::never();
         return;
     }
     duration pto = _rtt.srtt() * 2;
     // One segment in flight: the peer may delay its ACK (WCDelAckT), at most the RTO floor.
-    if (_tx_sent == 1) pto = pto + std::min(_timers.tlp_delayed_ack, _timers.rto_min);
+    if (_snd_queue.in_flight() == 1) pto = pto + std::min(_timers.tlp_delayed_ack, _timers.rto_min);
     pto = std::max(pto, _timers.pto_min);
     _pto_at = now + pto;
     // PTO = min(PTO, RTO): when the retransmission timer comes first, it acts instead.
@@ -192,12 +198,12 @@ void tcp_connection::arm_pto(instant now) {
 
 void tcp_connection::send_loss_probe(instant now, tcp_emit_queue& out) {
     _pto_at = instant::never();
-    if (_snd_una == _snd_max || _in_recovery || _tx_sent == 0) return;
+    if (_snd_una == _snd_max || _in_recovery || _snd_queue.in_flight() == 0) return;
     // RFC 8985 §7.3: new data when there is some and the peer's window takes it, else the last
     // segment sent again.
     bool probed = false;
-    if (_tx_sent < _tx_count) {
-        const tx_entry& n = tx_at(_tx_sent);
+    if (_snd_queue.has_unsent()) {
+        const tcp_tx_entry& n = _snd_queue.at(_snd_queue.in_flight());
         if (uint32_t(n.seq + n.len - _snd_una) <= _snd_wnd) {
             send_next_new(now, out);
             _tlp_retransmission = false;
@@ -205,7 +211,7 @@ void tcp_connection::send_loss_probe(instant now, tcp_emit_queue& out) {
         }
     }
     if (!probed) {
-        send_entry(tx_at(_tx_sent - 1), now, out);
+        send_entry(_snd_queue.at(_snd_queue.in_flight() - 1), now, out);
         ++_stats.retransmits;
         ++_retransmissions;
         _tlp_retransmission = true;
@@ -227,8 +233,7 @@ void tcp_connection::tlp_on_ack(seq32 ack, bool dsack, bool advanced) {
         // §7.4.2: respond as to any loss.
         _tlp_outstanding = false;
         ++_stats.loss_probe_recoveries;
-        _ssthresh = std::max(_cwnd / 2, 2 * _snd_mss);
-        _cwnd = _ssthresh;
+        _cc.on_loss_repaired_by_probe(_snd_mss);
     } else if (!advanced) {
         // A duplicate ACK at the probe's end: both the original and the probe arrived.
         _tlp_outstanding = false;
@@ -237,7 +242,7 @@ void tcp_connection::tlp_on_ack(seq32 ack, bool dsack, bool advanced) {
     // until a D-SACK or a later ACK tells.
 }
 
-void tcp_connection::rack_delivered(const tx_entry& e, instant now) {
+void tcp_connection::rack_delivered(const tcp_tx_entry& e, instant now) {
     // RFC 8985 §6.2 step 2: a retransmitted segment delivered sooner than the minimum RTT
     // after its retransmission was most likely the original's ACK: no sample from it.
     const duration rtt = now - e.last_sent;
@@ -264,8 +269,8 @@ bool tcp_connection::rack_detect_loss(instant now) {
     // window have passed since it was sent; else the timer looks again then.
     bool found = false;
     duration wait{};
-    for (size_t i = 0; i < _tx_sent; ++i) {
-        tx_entry& e = tx_at(i);
+    for (size_t i = 0; i < _snd_queue.in_flight(); ++i) {
+        tcp_tx_entry& e = _snd_queue.at(i);
         const bool sent_before = e.last_sent < _rack_xmit_ts ||
                                  (e.last_sent == _rack_xmit_ts && e.seq + e.len <= _rack_end_seq);
         if (!sent_before) {
@@ -286,8 +291,7 @@ bool tcp_connection::rack_detect_loss(instant now) {
     return found;
 }
 
-void tcp_connection::rack_on_ack(instant now, tcp_emit_queue& out) {
-    if (!rack_detect_loss(now)) return;
+void tcp_connection::rack_respond(instant now, tcp_emit_queue& out) {
     // A segment RACK finds lost starts recovery, or feeds the one under way (RFC 8985 §6.2).
     if (_in_recovery && _sack_recovery) recovery_send(now, out);
     else if (!_in_recovery && _snd_una >= _recover) enter_recovery(now, out);

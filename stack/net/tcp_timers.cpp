@@ -23,8 +23,8 @@ void tcp_connection::arm_rto(instant now) {
     _rto_at = now + _rtt.rto();
     // RFC 9293 §3.8.3: with a user timeout, the timer also fires when the oldest unacknowledged
     // data reaches it, so the connection is given up on time, not at the next backed-off RTO.
-    if (_user_timeout > duration{} && _tx_count > 0 && _tx[_tx_head].transmissions > 0)
-        _rto_at = std::min(_rto_at, _tx[_tx_head].sent_at + _user_timeout);
+    if (_user_timeout > duration{} && _snd_queue.size() > 0 && _snd_queue.at(0).transmissions > 0)
+        _rto_at = std::min(_rto_at, _snd_queue.at(0).sent_at + _user_timeout);
 }
 
 tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
@@ -36,7 +36,8 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
     }
     if (now >= _rack_at && now < _rto_at) {
         _rack_at = instant::never();
-        rack_on_ack(now, out); // RFC 8985 §6.3: the reordering window has passed
+        // RFC 8985 §6.3: the reordering window has passed.
+        if (rack_detect_loss(now)) rack_respond(now, out);
     }
     if (now >= _pto_at && now < _rto_at) send_loss_probe(now, out); // RFC 8985 §7.3
     if (now >= _rto_at) {
@@ -52,22 +53,21 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
             arm_rto(now);
         } else if (_snd_una != _snd_max) {
             const bool too_many =
-                (_tx_count > 0 && tx_at(0).transmissions > _settings.max_retransmits) ||
+                (_snd_queue.size() > 0 && _snd_queue.at(0).transmissions > _settings.max_retransmits) ||
                 _rtt.backoffs() > _settings.max_retransmits ||
-                (_user_timeout > duration{} && _tx_count > 0 && now - tx_at(0).sent_at >= _user_timeout);
+                (_user_timeout > duration{} && _snd_queue.size() > 0 && now - _snd_queue.at(0).sent_at >= _user_timeout);
             if (too_many) {
                 send_rst(_snd_nxt, out);
                 return finish(tcp_close_reason::timeout);
             }
             // RFC 5681 §3.1 eq. (4) and the loss window; RFC 6582 §4: recover = highest sent.
-            _ssthresh = std::max(flight_size() / 2, 2 * _snd_mss);
-            _cwnd = _snd_mss;
+            _cc.on_timeout(flight_size(), _snd_mss);
             _in_recovery = false;
             _dup_acks = 0;
             _recover = _snd_max;
             clear_scoreboard();
             // Go back to SND.UNA: everything unacknowledged is sent again as the window grows.
-            _tx_sent = 0;
+            _snd_queue.rewind();
             _snd_nxt = _snd_una;
             if (_fin_sent && _snd_una <= _fin_seq) _fin_sent = false;
             _rto_at = instant::never();
@@ -89,7 +89,7 @@ tcp_events tcp_connection::on_timer(instant now, tcp_emit_queue& out) {
         _delack_at = instant::never();
         if (_ack_pending) send_ack(now, out);
     }
-    if (now >= _keepalive_at && (_snd_una != _snd_max || _tx_count > 0)) {
+    if (now >= _keepalive_at && (_snd_una != _snd_max || _snd_queue.size() > 0)) {
         // RFC 1122 §4.2.3.6 probes an idle connection only: with data queued or in flight the
         // retransmission and persist timers watch the peer (Linux does the same). Looking again
         // a keepalive period later also keeps keepalive from ending the connection in the call

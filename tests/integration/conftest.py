@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -23,12 +24,15 @@ from pathlib import Path
 
 import pytest
 
-KERNEL_IP = "198.18.0.1"
-STACK_IP = "198.18.0.2"
-PREFIX = 24
+from kernel_side import KERNEL_IP, OTHER_KERNEL_IP, PREFIX, PYTHON, STACK_IP  # noqa: F401 (re-exported)
+
+# Fixtures every test file may take without importing them (the backends and their labs, DPDK and
+# AF_XDP programs, tachyon-nc, -mcast and -feed); these modules import this one, so they are
+# loaded as plugins, after it.
+pytest_plugins = ["dpdk_helpers", "xdp_helpers", "lab", "mcast_helpers", "feed_helpers"]
+
 HERE = Path(__file__).resolve().parent
 HELPERS = HERE / "helpers"
-PYTHON = "/usr/bin/python3"
 
 MAC_RE = r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}"
 
@@ -94,8 +98,9 @@ def sweep_stale_segments():
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "every_backend: runs on every backend by default (the others run on the TAP "
-        "only unless TACHYON_ALL_BACKENDS=1)")
+        "markers", "every_backend(xdp_skb=False): runs on every backend by default (the others run on "
+        "the TAP only unless TACHYON_ALL_BACKENDS=1); AF_XDP in skb attach only with xdp_skb=True "
+        "(or TACHYON_XDP_ALL_ATTACH=1)")
 
 
 # A test parametrized over backends checks the stack's protocol logic, which is the same on every
@@ -103,6 +108,10 @@ def pytest_configure(config):
 # by test_dpdk.py and test_xdp.py); the rest run on the TAP only, unless TACHYON_ALL_BACKENDS=1.
 # This keeps CI within its time (the IGMP suite alone took 4 minutes on three backends).
 ALL_BACKENDS = os.environ.get("TACHYON_ALL_BACKENDS") == "1"
+# AF_XDP's skb attach differs from native only in where the kernel runs the program: test_xdp.py
+# and the TCP tests marked every_backend(xdp_skb=True) cover it; the other suites run natively
+# only unless TACHYON_XDP_ALL_ATTACH=1.
+XDP_ALL_ATTACH = os.environ.get("TACHYON_XDP_ALL_ATTACH") == "1"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -111,14 +120,19 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             item.add_marker(skip)
         return
-    if ALL_BACKENDS:
-        return
     tap_only = pytest.mark.skip(reason="backend-independent: runs on the TAP (TACHYON_ALL_BACKENDS=1 "
                                        "runs it on every backend)")
+    native_only = pytest.mark.skip(reason="AF_XDP skb attach: covered by test_xdp.py and test_tcp.py "
+                                          "(TACHYON_XDP_ALL_ATTACH=1 runs it here too)")
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
-        if backend and backend != "tap" and item.get_closest_marker("every_backend") is None:
+        if not backend or backend == "tap":
+            continue
+        marker = item.get_closest_marker("every_backend")
+        if marker is None and not ALL_BACKENDS:
             item.add_marker(tap_only)
+        elif backend == "xdp-skb" and not XDP_ALL_ATTACH and not (marker and marker.kwargs.get("xdp_skb")):
+            item.add_marker(native_only)
 
 
 def app_bin(pytestconfig, name):
@@ -132,9 +146,18 @@ def app_bin(pytestconfig, name):
     return exe
 
 
-@pytest.fixture(scope="session")
-def echo_bin(pytestconfig):
-    return app_bin(pytestconfig, "tachyon-echo")
+def program_fixture(fixture_name, program):
+    """A session fixture named `fixture_name`: the path of `program` (app_bin)."""
+    def path(pytestconfig):
+        return app_bin(pytestconfig, program)
+    return pytest.fixture(scope="session", name=fixture_name)(path)
+
+
+echo_bin = program_fixture("echo_bin", "tachyon-echo")
+nc_bin = program_fixture("nc_bin", "tachyon-nc")
+mcast_bin = program_fixture("mcast_bin", "tachyon-mcast")
+feed_bin = program_fixture("feed_bin", "tachyon-feed")
+ping_bin = program_fixture("ping_bin", "tachyon-ping")
 
 
 def run_json_tool(ns, script, cmd, *args, timeout=120):
@@ -144,6 +167,54 @@ def run_json_tool(ns, script, cmd, *args, timeout=120):
     lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
     assert lines, f"{cmd} printed no result:\n{r.stdout}\n{r.stderr}"
     return json.loads(lines[-1])
+
+
+class KernelTool:
+    """The kernel-side tool `cmd` of the helper `script` running in the background in `ns`
+    (e.g. a server): its output in a file, its readiness (it prints "ready"), its JSON result."""
+
+    def __init__(self, ns, workdir, script, cmd, *args):
+        self.out_path = workdir / f"{cmd}-{secrets.token_hex(2)}.out"
+        self._out = open(self.out_path, "w")
+        self.proc = ns.popen([PYTHON, "-u", script, cmd, *map(str, args)], stdout=self._out,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def text(self):
+        return self.out_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while "ready" not in self.text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"kernel tool not ready:\n{self.text()}")
+            time.sleep(0.05)
+
+    def result(self, timeout=150):
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+            raise AssertionError(f"kernel tool still running after {timeout}s:\n{self.text()}")
+        self._out.close()
+        lines = [l for l in self.text().splitlines() if l.startswith("{")]
+        assert self.proc.returncode == 0 and lines, f"kernel tool failed:\n{self.text()}"
+        return json.loads(lines[-1])
+
+
+class KernelScript:
+    """The kernel-side tools of one script (tcp_tools.py, mcast_tools.py): `run` one
+    to completion for its JSON result, or `start` one in the background (a KernelTool)."""
+
+    def __init__(self, path, timeout=120):
+        self.path = path
+        self.timeout = timeout
+
+    def run(self, ns, cmd, *args, timeout=None):
+        return run_json_tool(ns, self.path, cmd, *args, timeout=timeout or self.timeout)
+
+    def start(self, ns, workdir, cmd, *args):
+        return KernelTool(ns, workdir, self.path, cmd, *args)
 
 
 def assert_kernel_ping_ok(r, count):
@@ -257,25 +328,62 @@ def netns():
         yield ns
 
 
-class Echo:
-    """One tachyon-echo process running in a namespace."""
+@pytest.fixture
+def netns2():
+    """A second namespace (the far end of a veth, a bridge's other side), deleted at teardown
+    with what runs in it."""
+    with fresh_netns() as ns:
+        yield ns
 
-    def __init__(self, ns, exe, tap, workdir, args, stats_interval=1, duration=120):
+
+EAL_PREFIX = "tit"   # every DPDK process's --file-prefix starts with it (dpdk_helpers.eal_args)
+EAL_RUNTIME = Path("/var/run/dpdk")
+_EAL_PREFIX_RE = re.compile(r"--file-prefix[ =](" + EAL_PREFIX + r"[\w-]+)")
+
+
+def remove_eal_runtime(argv):
+    """Deletes the EAL runtime folder (EAL_RUNTIME/PREFIX: its config and about 3 MB of memory
+    maps, which the EAL leaves behind on exit) of a finished process started with one of our
+    prefixes (EAL_PREFIX). Call only once the process has exited."""
+    for arg in map(str, argv):
+        for prefix in _EAL_PREFIX_RE.findall(arg):
+            shutil.rmtree(EAL_RUNTIME / prefix, ignore_errors=True)
+
+
+class Program:
+    """One tachyon program running in a namespace: `argv` plus the stats file, its interval, the
+    log level and `duration`. Its log (standard error, and standard output unless `stdout` names
+    a file for it) and stats are files in `workdir` named after `tag`; `stdin` names a file to
+    read or is /dev/null. Gives the log, readiness (`ready`, and the MAC it names), the stats as
+    periodically rewritten, a clean stop, and teardown."""
+
+    def __init__(self, ns, argv, tap, workdir, tag, stats_interval=1, duration=120, stdin=None, stdout=None):
         self.ns = ns
-        self.tap = tap
-        self.log_path = workdir / f"echo-{tap}.log"
-        self.stats_path = workdir / f"stats-{tap}.json"
-        self.argv = [exe, "--backend", "tap", "--tap", tap, *args,
-                     "--stats", self.stats_path, "--stats-interval", stats_interval,
+        self.tap = tap   # the kernel-side interface (or a label: the stack's interface)
+        self.name = Path(str(argv[0])).name
+        tag = f"{tag}-{secrets.token_hex(2)}"
+        self.log_path = workdir / f"{tag}.log"
+        self.stats_path = workdir / f"{tag}.stats.json"
+        self.out_path = stdout
+        self.argv = [*argv, "--stats", self.stats_path, "--stats-interval", stats_interval,
                      "--log-level", "info", "--duration", duration]
         self._log = open(self.log_path, "w")
-        self.proc = ns.popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL)
+        self._in = open(stdin, "rb") if stdin else subprocess.DEVNULL
+        self._out = open(stdout, "wb") if stdout else subprocess.STDOUT
+        self.proc = ns.popen(self.argv, stdout=self._log if stdout is None else self._out,
+                             stderr=self._log, stdin=self._in)
         self.mac = None
         self.returncode = None
 
     def log(self):
         return self.log_path.read_text(errors="replace")
+
+    def output(self):
+        """Standard output, when it went to its own file."""
+        return self.out_path.read_text(errors="replace") if self.out_path else ""
+
+    def describe(self):
+        return f"argv: {' '.join(map(str, self.argv))}\nstdout:\n{self.output()}\nlog:\n{self.log()}"
 
     def wait_log(self, pattern, timeout=10):
         """Waits for a log line matching `pattern`; returns the match."""
@@ -285,10 +393,10 @@ class Echo:
             if m:
                 return m
             if self.proc.poll() is not None:
-                raise AssertionError(f"tachyon-echo exited {self.proc.returncode} before "
+                raise AssertionError(f"{self.name} exited {self.proc.returncode} before "
                                      f"logging /{pattern}/:\n{self.log()}")
             if time.monotonic() > deadline:
-                raise AssertionError(f"tachyon-echo did not log /{pattern}/ within {timeout}s:\n"
+                raise AssertionError(f"{self.name} did not log /{pattern}/ within {timeout}s:\n"
                                      f"{self.log()}")
             time.sleep(0.05)
 
@@ -314,19 +422,40 @@ class Echo:
             if s is not None and predicate(s):
                 return s
             if self.proc.poll() is not None:
-                raise AssertionError(f"tachyon-echo exited {self.proc.returncode}:\n{self.log()}")
+                raise AssertionError(f"{self.name} exited {self.proc.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"stats did not reach the expected state in {timeout}s; "
                                      f"last: {json.dumps(s, indent=1)}")
             time.sleep(0.1)
 
+    def close_files(self):
+        for f in (self._log, self._in, self._out):
+            if not isinstance(f, int) and not f.closed:
+                f.close()
+
     def discard(self):
-        """Fixture teardown: kills the process if it still runs and closes its log (no checks)."""
+        """Fixture teardown: kills the process if it still runs, closes its files, removes what
+        DPDK's EAL left (no checks)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=5)
-        if not self._log.closed:
-            self._log.close()
+        self.close_files()
+        remove_eal_runtime(self.argv)
+
+    def wait_exit(self, timeout=60):
+        """Waits for the program to end by itself; returns its exit code."""
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            raise AssertionError(f"{self.name} still running after {timeout}s:\n{self.describe()}")
+        self.close_files()
+        return self.returncode
 
     def stop(self, timeout=15):
         """SIGTERM; checks a clean exit (0) and returns the final stats."""
@@ -337,31 +466,53 @@ class Echo:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
-            raise AssertionError(f"tachyon-echo ignored SIGTERM for {timeout}s:\n{self.log()}")
-        self._log.close()
-        assert self.returncode == 0, f"tachyon-echo exited {self.returncode}:\n{self.log()}"
+            raise AssertionError(f"{self.name} ignored SIGTERM for {timeout}s:\n{self.log()}")
+        self.close_files()
+        assert self.returncode == 0, f"{self.name} exited {self.returncode}:\n{self.log()}"
         stats = self.read_stats()
         assert stats is not None, f"no stats JSON at {self.stats_path}:\n{self.log()}"
         return stats
 
 
+class Echo(Program):
+    """tachyon-echo on the TAP `tap` in a namespace."""
+
+    def __init__(self, ns, exe, tap, workdir, args, **kw):
+        super().__init__(ns, [exe, "--backend", "tap", "--tap", tap, *args], tap, workdir, f"echo-{tap}", **kw)
+
+
+class Started(list):
+    """The programs one test started (see the `started` fixture)."""
+
+    def add(self, program, wait=True, timeout=15, lab=None):
+        """Keeps `program` for teardown; when `wait`, waits until it is ready (then, for a program
+        on `lab`, configures the lab's kernel end: see lab.Lab.after_start). Returns it."""
+        self.append(program)
+        if wait:
+            program.wait_ready(timeout=timeout)
+            if lab is not None:
+                lab.after_start()
+        return program
+
+
 @pytest.fixture
-def start_echo(netns, echo_bin, tmp_path):
+def started():
+    """The programs this test's start_* fixtures started: each is discarded at teardown (killed
+    if still running, its files closed, what DPDK's EAL left removed)."""
+    programs = Started()
+    yield programs
+    for p in programs:
+        p.discard()
+
+
+@pytest.fixture
+def start_echo(netns, echo_bin, tmp_path, started):
     """start_echo(*args, tap=None): starts tachyon-echo on a TAP in `netns` and waits for
     `ready`. Without `tap` it uses a fresh name, so the stack creates the device."""
-    started = []
-
     def start(*args, tap=None, wait=True, **kw):
-        e = Echo(netns, echo_bin, tap or unique("tt"), tmp_path,
-                 ["--ip", f"{STACK_IP}/{PREFIX}", *args], **kw)
-        started.append(e)
-        if wait:
-            e.wait_ready()
-        return e
-
-    yield start
-    for e in started:
-        e.discard()
+        return started.add(Echo(netns, echo_bin, tap or unique("tt"), tmp_path,
+                                ["--ip", f"{STACK_IP}/{PREFIX}", *args], **kw), wait)
+    return start
 
 
 @pytest.fixture

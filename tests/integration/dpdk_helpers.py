@@ -1,6 +1,7 @@
-"""Fixtures for the DPDK integration tests (test_dpdk.py; mcast_helpers.py uses them for the net_tap
-variants of the UDP, multicast, IGMP and sockperf tests): tachyon programs on DPDK virtual
-devices, inside network namespaces the tests create and always delete.
+"""Fixtures for the DPDK integration tests (test_dpdk.py; lab.py's `Lab` uses them for the net_tap
+variants of the TCP, UDP, multicast, IGMP, feed and sockperf tests): tachyon programs on DPDK
+virtual devices, inside network namespaces the tests create and always delete. Loaded as a
+plugin by conftest.py: its fixtures need no import.
 
 Every DPDK process gets `--no-huge -m 256 --no-pci --no-telemetry` and a --file-prefix of its
 own (the EAL's lock and runtime files live under /var/run/dpdk/PREFIX), plus one virtual
@@ -10,15 +11,13 @@ Processes run with --idle: the machine is shared, and busy-polling would take a 
 """
 
 import os
-import re
 import secrets
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import Echo, app_bin, assert_kernel_ping_ok, fresh_netns, unique  # noqa: F401 (re-exported)
+from conftest import (EAL_PREFIX, Program, assert_kernel_ping_ok, remove_eal_runtime,  # noqa: F401
+                      unique)  # (re-exported)
 
 EAL_BASE = "--no-huge -m 256 --no-pci --no-telemetry"
 
@@ -62,14 +61,9 @@ def require_dpdk(echo_bin):
         pytest.skip(missing)
 
 
-@pytest.fixture(scope="session")
-def ping_bin(pytestconfig):
-    return app_bin(pytestconfig, "tachyon-ping")
-
-
 def eal_args(vdev, core=0):
     """EAL arguments for one process: a unique file prefix, one lcore, one virtual device."""
-    return f"{EAL_BASE} --file-prefix tit{os.getpid()}-{secrets.token_hex(3)} -l {core} --vdev={vdev}"
+    return f"{EAL_BASE} --file-prefix {EAL_PREFIX}{os.getpid()}-{secrets.token_hex(3)} -l {core} --vdev={vdev}"
 
 
 def net_tap_args(iface, core=0):
@@ -78,63 +72,25 @@ def net_tap_args(iface, core=0):
     return ["--backend", "dpdk", "--dpdk", eal_args(f"net_tap0,iface={iface}", core), "--idle"]
 
 
-EAL_RUNTIME = Path("/var/run/dpdk")
-_OUR_PREFIX = re.compile(r"--file-prefix[ =](tit[\w-]+)")
+class DpdkEcho(Program):
+    """tachyon-echo on a DPDK virtual device, in a namespace."""
 
-
-def remove_eal_runtime(argv):
-    """Deletes the EAL runtime folder (EAL_RUNTIME/PREFIX: its config and about 3 MB of memory
-    maps, which the EAL leaves behind on exit) of a finished process started with one of our
-    prefixes (eal_args: "tit..."). Call only once the process has exited."""
-    for arg in map(str, argv):
-        for prefix in _OUR_PREFIX.findall(arg):
-            shutil.rmtree(EAL_RUNTIME / prefix, ignore_errors=True)
-
-
-class DpdkEcho(Echo):
-    """tachyon-echo on a DPDK virtual device, in a namespace (same helpers as `Echo`)."""
-
-    def __init__(self, ns, exe, name, workdir, vdev, args, core=0, stats_interval=1, duration=120):
-        self.ns = ns
-        self.tap = name  # the kernel-side interface, for net_tap; a label otherwise
+    def __init__(self, ns, exe, name, workdir, vdev, args, core=0, **kw):
         self.eal = eal_args(vdev, core)
-        self.log_path = workdir / f"echo-{name}.log"
-        self.stats_path = workdir / f"stats-{name}.json"
-        self.argv = [exe, "--backend", "dpdk", "--dpdk", self.eal, *args, "--idle",
-                     "--stats", self.stats_path, "--stats-interval", stats_interval,
-                     "--log-level", "info", "--duration", duration]
-        self._log = open(self.log_path, "w")
-        self.proc = ns.popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.mac = None
-        self.returncode = None
+        # `name`: the kernel-side interface, for net_tap; a label otherwise
+        super().__init__(ns, [exe, "--backend", "dpdk", "--dpdk", self.eal, *args, "--idle"], name, workdir,
+                         f"echo-{name}", **kw)
 
 
 @pytest.fixture
-def start_dpdk_echo(require_dpdk, netns, echo_bin, tmp_path):
+def start_dpdk_echo(require_dpdk, netns, echo_bin, tmp_path, started):
     """start_dpdk_echo(vdev, *args, name=..., ns=netns): tachyon-echo on a DPDK virtual device,
     waited for until ready; killed at teardown if still running."""
-    started = []
-
     def start(vdev, *args, name="dpdk", ns=None, core=0, wait=True):
-        e = DpdkEcho(ns or netns, echo_bin, name, tmp_path, vdev, ["--ip", "198.18.0.2/24", *args], core=core)
-        started.append(e)
-        if wait:
-            e.wait_ready(timeout=30)
-        return e
-
-    yield start
-    for e in started:
-        e.discard()
-        remove_eal_runtime(e.argv)
+        return started.add(DpdkEcho(ns or netns, echo_bin, name, tmp_path, vdev, ["--ip", "198.18.0.2/24", *args],
+                                    core=core), wait, timeout=30)
+    return start
 
 
-@pytest.fixture
-def netns2():
-    """A second namespace (the far end of a veth), deleted at teardown with what runs in it.
-    Named like conftest's, so a run killed outright is cleaned up by the next one."""
-    with fresh_netns() as ns:
-        yield ns
-
-
-__all__ = ["DpdkEcho", "assert_kernel_ping_ok", "dpdk_missing", "eal_args", "net_tap_args", "netns2",
-           "ping_bin", "remove_eal_runtime", "require_dpdk", "start_dpdk_echo", "unique"]
+__all__ = ["DpdkEcho", "assert_kernel_ping_ok", "dpdk_missing", "eal_args", "net_tap_args",
+           "remove_eal_runtime", "require_dpdk", "start_dpdk_echo", "unique"]

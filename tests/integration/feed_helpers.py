@@ -1,6 +1,6 @@
 """Helpers for test_feed.py: tachyon-feed (`Feed`, `start_feed`), the exchange publisher from
 tools/exchange run on the kernel side (`Publisher`), tshark's moldudp64 reading of a capture
-(`Capture`, `tshark_lines`), and garbage datagrams from a kernel socket (`send_garbage`)."""
+(`FeedCapture`, `tshark_lines`), and garbage datagrams from a kernel socket (`send_garbage`)."""
 
 import json
 import os
@@ -9,66 +9,30 @@ import signal
 import struct
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import PREFIX, STACK_IP, Echo, app_bin
-from dpdk_helpers import remove_eal_runtime
+from capture import Capture
+from conftest import HERE, KERNEL_IP, PREFIX, PYTHON, STACK_IP, Program
 
-HERE = Path(__file__).resolve().parent
 PUBLISHER = HERE.parents[1] / "tools" / "exchange" / "publisher.py"
-PYTHON = "/usr/bin/python3"
-KERNEL_IP = "198.18.0.1"
 LINE_A, LINE_B = ("239.1.1.1", 30001), ("239.1.1.2", 30002)
 RECOVERY_PORT = 31000
 
 
-@pytest.fixture(scope="session")
-def feed_bin(pytestconfig):
-    """tachyon-feed, next to tachyon-echo (--bin-dir)."""
-    return app_bin(pytestconfig, "tachyon-feed")
-
-
-class Feed(Echo):
-    """tachyon-feed in a namespace (stderr: the log; stdout: the summary); conftest's Echo
-    gives readiness, stats and the log."""
+class Feed(Program):
+    """tachyon-feed in a namespace (stderr: the log; stdout: the summary)."""
 
     def __init__(self, ns, exe, backend_args, tap, workdir, args, duration=120):
-        self.ns = ns
-        self.tap = tap
-        tag = secrets.token_hex(2)
-        self.log_path = workdir / f"feed-{tag}.log"
-        self.out_path = workdir / f"feed-{tag}.out"
-        self.stats_path = workdir / f"feed-stats-{tag}.json"
-        self.books_path = workdir / f"feed-books-{tag}.json"
-        self.hgrm_path = workdir / f"feed-{tag}.hgrm"
+        tag = f"feed-{secrets.token_hex(2)}"
+        self.books_path = workdir / f"{tag}.books.json"
+        self.hgrm_path = workdir / f"{tag}.hgrm"
         idle = [] if "--idle" in backend_args else ["--idle"]  # (net_tap's flags have it)
-        self.argv = [exe, *backend_args, *idle, "--ip", f"{STACK_IP}/{PREFIX}",
-                     "--line-a", f"{LINE_A[0]}:{LINE_A[1]}", "--line-b", f"{LINE_B[0]}:{LINE_B[1]}",
-                     "--recovery", f"{KERNEL_IP}:{RECOVERY_PORT}", *map(str, args),
-                     "--books", self.books_path, "--histogram", self.hgrm_path,
-                     "--stats", self.stats_path, "--stats-interval", 1, "--log-level", "info",
-                     "--duration", duration]
-        self._log = open(self.log_path, "w")
-        self._out = open(self.out_path, "w")
-        self.proc = ns.popen(self.argv, stdout=self._out, stderr=self._log, stdin=subprocess.DEVNULL)
-        self.mac = None
-        self.returncode = None
-
-    def output(self):
-        return self.out_path.read_text(errors="replace")
-
-    def wait_exit(self, timeout):
-        try:
-            self.returncode = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=10)
-            raise AssertionError(f"tachyon-feed did not end within {timeout}s:\n{self.describe()}")
-        for f in (self._log, self._out):
-            f.close()
-        return self.returncode
+        super().__init__(ns, [exe, *backend_args, *idle, "--ip", f"{STACK_IP}/{PREFIX}",
+                              "--line-a", f"{LINE_A[0]}:{LINE_A[1]}", "--line-b", f"{LINE_B[0]}:{LINE_B[1]}",
+                              "--recovery", f"{KERNEL_IP}:{RECOVERY_PORT}", *map(str, args),
+                              "--books", self.books_path, "--histogram", self.hgrm_path],
+                         tap, workdir, tag, stdout=workdir / f"{tag}.out", duration=duration)
 
     def books(self):
         return json.loads(self.books_path.read_text())
@@ -79,23 +43,12 @@ class Feed(Echo):
 
 
 @pytest.fixture
-def start_feed(netns, feed_bin, tmp_path):
+def start_feed(netns, feed_bin, tmp_path, started):
     """start_feed(lab, *args): tachyon-feed on `lab`'s device, ready, the lab's kernel end set."""
-    started = []
-
     def start(lab, *args, duration=120):
-        f = Feed(netns, feed_bin, lab.backend_args(), lab.tap, tmp_path, args, duration=duration)
-        started.append(f)
-        f.wait_ready(timeout=30 if lab.is_dpdk else 15)
-        lab.after_start()
-        return f
-
-    yield start
-    for f in started:
-        f.discard()
-        if not f._out.closed:
-            f._out.close()
-        remove_eal_runtime(f.argv)
+        return started.add(Feed(netns, feed_bin, lab.backend_args(), lab.tap, tmp_path, args, duration=duration),
+                           timeout=30 if lab.is_dpdk else 15, lab=lab)
+    return start
 
 
 class Publisher:
@@ -135,22 +88,15 @@ class Publisher:
         return json.loads(self.stats_path.read_text())
 
 
-class Capture:
-    """tshark writing the kernel's side of the lab to a pcap, bounded in time."""
+class FeedCapture(Capture):
+    """tshark writing the UDP the kernel's side of the lab carries to a pcap, bounded in time;
+    read with `tshark_lines`."""
 
     def __init__(self, ns, dev, path, seconds):
-        self.path = path
-        self.proc = ns.popen(["tshark", "-q", "-B", "64", "-i", dev, "-f", "udp", "-w", path, "-a", f"duration:{seconds}"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 15
-        while not (path.exists() and path.stat().st_size > 0):
-            assert self.proc.poll() is None and time.monotonic() < deadline, self.proc.stderr.read().decode()
-            time.sleep(0.1)
+        super().__init__(ns, dev, path, "udp", seconds, extra=("-q", "-B", "64"))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=20)
+        self.end(signal.SIGINT)
 
 
 def tshark_lines(pcap):

@@ -2,57 +2,23 @@
 
 import re
 import subprocess
-import time
 
 import pytest
 
+from capture import Capture, read_fields
 from conftest import KERNEL_IP, MAC_RE, STACK_IP, unique, ping
 
 
-class Capture:
-    """tshark on the kernel's end of the TAP, inside the namespace, bounded in time.
-
-    libpcap hands packets to tshark in blocks, with a delay; `wait_for` polls the file until
-    the expected frames are in it, so that stopping the capture loses nothing."""
+class ArpCapture(Capture):
+    """tshark capturing ARP on the kernel's end of the TAP, inside the namespace, bounded in time."""
 
     def __init__(self, ns, dev, path, seconds=30):
-        self.path = path
-        self._err = open(str(path) + ".err", "w+")
-        self.proc = ns.popen(["tshark", "-n", "-i", dev, "-f", "arp", "-w", path,
-                              "-a", f"duration:{seconds}"],
-                             stdout=subprocess.DEVNULL, stderr=self._err)
-        deadline = time.monotonic() + 20
-        while True:  # "Capturing on 'dev'" comes before the capture is open; this comes after
-            self._err.seek(0)
-            err = self._err.read()
-            if "Capture started" in err:
-                break
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"tshark did not start capturing on {dev}:\n{err}")
-            time.sleep(0.05)
+        super().__init__(ns, dev, path, "arp", seconds)
 
     def frames(self):
         """(opcode, sender MAC, sender IP, target IP) of each ARP frame captured so far."""
-        r = subprocess.run(["tshark", "-n", "-r", self.path, "-T", "fields", "-e", "arp.opcode",
-                            "-e", "arp.src.hw_mac", "-e", "arp.src.proto_ipv4",
-                            "-e", "arp.dst.proto_ipv4"],
-                           capture_output=True, text=True, timeout=30)
-        return [l.split("\t") for l in r.stdout.splitlines()]
-
-    def wait_for(self, predicate, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            frames = self.frames()
-            if predicate(frames) or time.monotonic() > deadline:
-                return frames
-            time.sleep(0.2)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        self.proc.wait(timeout=15)
-        self._err.close()
-        return self.frames()
+        return read_fields(self.path, ["arp.opcode", "arp.src.hw_mac", "arp.src.proto_ipv4", "arp.dst.proto_ipv4"],
+                           timeout=30)
 
 
 @pytest.mark.parametrize("tap_exists", [False, True], ids=["stack-creates-tap", "tap-precreated"])
@@ -62,7 +28,7 @@ def test_stack_resolves_gateway_at_start(netns, start_echo, tmp_path, tap_exists
         netns.ip("tuntap", "add", "mode", "tap", "name", tap)
         kernel_mac = netns.link_mac(tap)
         netns.configure_kernel_side(tap)
-        cap = Capture(netns, tap, tmp_path / "kernel.pcap")
+        cap = ArpCapture(netns, tap, tmp_path / "kernel.pcap")
         e = start_echo("--gateway", KERNEL_IP, tap=tap)
         assert e.tap == tap
     else:
@@ -70,7 +36,7 @@ def test_stack_resolves_gateway_at_start(netns, start_echo, tmp_path, tap_exists
         # second) until the kernel's end has its address.
         e = start_echo("--gateway", KERNEL_IP)
         kernel_mac = netns.link_mac(e.tap)
-        cap = Capture(netns, e.tap, tmp_path / "kernel.pcap")
+        cap = ArpCapture(netns, e.tap, tmp_path / "kernel.pcap")
         netns.configure_kernel_side(e.tap)
 
     m = e.wait_log(r"gateway 198\.18\.0\.1 is at (" + MAC_RE + ")", timeout=10)

@@ -10,13 +10,11 @@ Skipped with a reason when the build has no DPDK device.
 """
 
 import re
-import subprocess
 
 import pytest
 
 from conftest import drops, ping
-from dpdk_helpers import (assert_kernel_ping_ok, eal_args, netns2, ping_bin,  # noqa: F401 (fixtures)
-                          require_dpdk, start_dpdk_echo, unique)
+from dpdk_helpers import assert_kernel_ping_ok, eal_args, unique
 
 PATTERN = "a55a0ff0c33c1234deadbeef00ff7e81"
 

@@ -24,10 +24,8 @@ import time
 
 import pytest
 
-from dpdk_helpers import dpdk_missing, eal_args, netns2, remove_eal_runtime, unique  # noqa: F401
-from feed_helpers import (LINE_A, LINE_B, Capture, Feed, Publisher, feed_bin, garbage, session_size,  # noqa: F401
-                          send_garbage, start_feed, tshark_lines)
-from mcast_helpers import backend, lab  # noqa: F401
+from dpdk_helpers import dpdk_missing, eal_args, unique
+from feed_helpers import LINE_A, LINE_B, Feed, FeedCapture, Publisher, garbage, session_size, send_garbage, tshark_lines
 
 
 def compare_books(feed_books, truth):
@@ -42,7 +40,7 @@ def test_lossy_lines_and_a_forced_gap_end_with_every_book_right(netns, backend, 
     # The 10^6 messages through the TAP; a fifth of that through the other backends,
     # which share every line of the feed above the device (it keeps CI's time in bounds).
     n = session_size() if backend == "tap" else max(session_size() // 5, 60_000)
-    cap = Capture(netns, lab.capture_device(), tmp_path / "feed.pcap", seconds=240)
+    cap = FeedCapture(netns, lab.capture_device(), tmp_path / "feed.pcap", seconds=240)
     feed = start_feed(lab, "--stale-after", 5, duration=240)
     pub = Publisher(netns, tmp_path, "--seed", 42, "--symbols", 100, "--messages", n, "--rate", 100_000,
                     "--loss-a", 5, "--loss-b", 5, "--drop-range", "50001:51000", "--linger", 60)
@@ -109,9 +107,6 @@ def test_af_packet_on_a_veth_with_the_publisher_in_a_second_namespace(netns, net
         compare_books(feed.books(), truth)
     finally:
         feed.discard()
-        if not feed._out.closed:
-            feed._out.close()
-        remove_eal_runtime(feed.argv)
 
 
 def test_line_b_silent_heartbeats_on_a_and_recovery_alone(netns, lab, start_feed, tmp_path):

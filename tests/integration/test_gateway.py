@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from conftest import KERNEL_IP, PYTHON, app_bin
-from tcp_helpers import TcpCapture, TcpLab, start_program  # noqa: F401 (fixture)
+from lab import Lab
+from tcp_helpers import TcpCapture
 
 EXCHANGE = Path(__file__).resolve().parents[2] / "tools" / "exchange" / "order_entry.py"
 PORT = 15000
@@ -83,7 +84,7 @@ def tshark_types(pcap):
 
 
 def test_orders_reconciled_through_five_random_drops(netns, start_program, gateway_bin, tmp_path):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     capture = TcpCapture(netns, lab.tap, tmp_path / "oe.pcap", f"tcp port {PORT}", seconds=90)
     ex = Exchange(netns, tmp_path, "--symbols", "AAPL", "--fill-rate", 35, "--partial-rate", 40, "--seed", 7,
                   "--drop-random", 5, "--drop-span", ORDERS * 9 // 10)
@@ -128,7 +129,7 @@ def test_orders_reconciled_through_five_random_drops(netns, start_program, gatew
 
 
 def test_a_wrong_password_is_rejected_in_words(netns, start_program, gateway_bin, tmp_path):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     ex = Exchange(netns, tmp_path)
     gw = start_program(gateway_bin, lab, "--exchange", f"{KERNEL_IP}:{PORT}", "--user", "TRADER",
                        "--password", "WRONG", "--count", 10, duration=30)

@@ -20,9 +20,8 @@ import time
 
 import pytest
 
-from conftest import STACK_IP, ping, drops
-from mcast_helpers import (KERNEL_IP, OTHER_KERNEL_IP, PREFIX, Capture, backend, from_stack, lab,  # noqa: F401
-                           mcast_bin, run_kernel, second_netns, start_mcast, unique)
+from conftest import KERNEL_IP, OTHER_KERNEL_IP, PREFIX, STACK_IP, drops, ping, unique
+from mcast_helpers import IgmpCapture, from_stack, run_kernel
 
 PORT = 31001
 V3_REPORT, V2_REPORT, V1_REPORT, V2_LEAVE, QUERY = 0x22, 0x16, 0x12, 0x17, 0x11
@@ -37,7 +36,7 @@ def records_of(frames, rec_type, group):
 
 
 def start_capture(netns, lab, tmp_path, name="igmp"):
-    return Capture(netns, lab.capture_device(), tmp_path / f"{name}.pcap")
+    return IgmpCapture(netns, lab.capture_device(), tmp_path / f"{name}.pcap")
 
 
 def join_and_settle(start_mcast, lab, cap, groups, *extra, rec_type=TO_EX):
@@ -225,14 +224,14 @@ def _mdb_ports(ns, bridge, group):
     return sorted({e["port"] for d in data for e in d.get("mdb", []) if e.get("grp") == group})
 
 
-def test_bridge_snooping_follows_join_and_leave(netns, second_netns, start_mcast, tmp_path):
+def test_bridge_snooping_follows_join_and_leave(netns, netns2, start_mcast, tmp_path):
     """The real-switch check: a Linux bridge snooping IGMP (and querying, as a switch's querier
     would) between the stack's TAP and a veth to a second namespace with a kernel sender. The
     stack's port does not get unregistered multicast (mcast_flood off), so the group reaches it
     only while the mdb lists it there."""
     g = "239.2.7.1"
     br, tap, va, vb = unique("br"), unique("tm"), unique("va"), unique("vb")
-    ns, far = netns, second_netns
+    ns, far = netns, netns2
     ns.ip("link", "add", br, "type", "bridge", "mcast_snooping", "1", "mcast_igmp_version", "3",
           "mcast_last_member_interval", "50", "mcast_query_response_interval", "100")
     # A bridge that has just turned its querier on floods every group for one query response

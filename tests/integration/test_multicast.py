@@ -7,9 +7,9 @@ with IP_ADD_MEMBERSHIP; a source-specific join that drops other sources; the too
 
 import pytest
 
-from conftest import STACK_IP
-from mcast_helpers import (KERNEL_IP, OTHER_KERNEL_IP, KernelTool, Lab, backend, counter_delta, lab,  # noqa: F401
-                           mcast_bin, run_kernel, start_mcast)
+from conftest import KERNEL_IP, OTHER_KERNEL_IP, STACK_IP
+from lab import Lab
+from mcast_helpers import counter_delta, run_kernel, start_kernel
 
 PORT = 30001
 G1, G2, G3 = "239.1.1.1", "239.1.1.2", "239.1.1.3"
@@ -60,8 +60,8 @@ def test_stack_sender_to_kernel_receiver(netns, backend, start_mcast, tmp_path):
     lab = Lab(netns, backend, premade=True)
     n = 2000
     group = "239.1.2.1"
-    rx = KernelTool(netns, tmp_path, "kernel-recv", "--group", group, "--port", PORT, "--count", n,
-                    "--timeout", 60)
+    rx = start_kernel(netns, tmp_path, "kernel-recv", "--group", group, "--port", PORT, "--count", n,
+                      "--timeout", 60)
     rx.wait_ready()
     send = start_mcast("send", "--group", f"{group}:{PORT}", "--count", n, "--rate", 20000, "--size", 300,
                        "--ttl", 3, lab=lab, duration=60)

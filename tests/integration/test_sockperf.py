@@ -9,7 +9,6 @@ import shutil
 import pytest
 
 from conftest import KERNEL_IP, STACK_IP
-from mcast_helpers import backend, lab, start_lab_echo  # noqa: F401
 
 PORT = 11111
 GROUP = "239.3.3.3"

@@ -16,9 +16,8 @@ import time
 
 import pytest
 
-from conftest import KERNEL_IP
-from dpdk_helpers import require_dpdk  # noqa: F401 (fixture)
-from tcp_helpers import PYTHON, TcpLab, start_program  # noqa: F401
+from conftest import KERNEL_IP, PYTHON
+from lab import Lab
 
 PORT = 5001
 FLOOD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "syn_flood.py")
@@ -41,16 +40,14 @@ def rss_kb(pid):
     raise AssertionError("no VmRSS")
 
 
-def rss_slack_kb(pid):
-    """How far RSS may move between two quiet moments: 1 MiB, or 8 MiB under ASan, whose
-    quarantine keeps freed control-path memory (the `--stats` writer's, each second) resident."""
-    with open(f"/proc/{pid}/maps") as f:
-        return 8192 if "libasan" in f.read() else 1024
+# How far RSS may move between two quiet moments, under ASan as well: the `--stats` writer
+# reuses its memory, so ASan's quarantine has nothing of it to keep resident each second.
+RSS_SLACK_KB = 1024
 
 
 def flood(netns, lab, e, count, rate, src):
     return netns.popen([PYTHON, FLOOD, "flood", "--iface", lab.tap, "--dst-mac", e.mac,
-                        "--src-mac", lab.kernel_mac(), "--port", PORT, "--count", count, "--rate", rate,
+                        "--src-mac", lab.kernel_mac, "--port", PORT, "--count", count, "--rate", rate,
                         "--src", src, "--max-seconds", 30])
 
 
@@ -61,7 +58,7 @@ def cycles(netns, count):
 
 def test_a_client_connects_through_a_syn_flood_and_after_abandoned_handshakes(netns, backend, echo_bin,
                                                                               start_program):
-    lab = TcpLab(netns, backend)
+    lab = Lab(netns, backend)
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo", "--gateway", KERNEL_IP)
     # Warm up (the first connections touch what the steady state uses), then measure.
     assert cycles(netns, 5)["ok"] == 5
@@ -92,5 +89,5 @@ def test_a_client_connects_through_a_syn_flood_and_after_abandoned_handshakes(ne
     after = e.wait_stats(lambda s: s["tcp"]["passive_opens"] - settled["passive_opens"] >= 3)["tcp"]
     assert after["syncookies_recv"] == settled["syncookies_recv"], "the backlog was given back: no cookie needed"
     rss_after = rss_kb(e.proc.pid)
-    assert abs(rss_after - rss_before) <= rss_slack_kb(e.proc.pid), (rss_before, rss_after)
+    assert abs(rss_after - rss_before) <= RSS_SLACK_KB, (rss_before, rss_after)
     e.stop()

@@ -1,5 +1,5 @@
-"""TCP against the Linux kernel, in namespaces, on the TAP backend and (where marked) DPDK's
-net_tap virtual device:
+"""TCP against the Linux kernel, in namespaces, on the TAP backend and (where marked
+every_backend) DPDK's net_tap virtual device and AF_XDP, native and skb attach:
 
   * a kernel client to tachyon-nc --listen, and tachyon-nc --connect to a kernel server: 100 MB
     each way at once, sha256 compared; the same under netem (loss, reordering, duplication and
@@ -20,10 +20,8 @@ import shutil
 import pytest
 
 from conftest import KERNEL_IP, STACK_IP, drops
-from dpdk_helpers import require_dpdk  # noqa: F401 (fixture)
-from xdp_helpers import require_xdp  # noqa: F401 (fixture)
-from tcp_helpers import (KernelTool, TcpCapture, TcpLab, backend, counter, make_payload,  # noqa: F401
-                         nc_bin, run_kernel, start_program)
+from lab import Lab
+from tcp_helpers import TcpCapture, counter, make_payload, run_kernel, start_kernel
 
 PORT = 5001
 BIG = 100 * 1000 * 1000
@@ -71,8 +69,8 @@ def kernel_client_to_nc_listen(netns, lab, nc_bin, start_program, tmp_path, nbyt
 def nc_connect_to_kernel_server(netns, lab, nc_bin, start_program, tmp_path, nbytes, max_seconds):
     src, out = tmp_path / "stack-sends.bin", tmp_path / "stack-received.bin"
     src_hash = write_payload(src, nbytes, 2)
-    server = KernelTool(netns, tmp_path, "stream-server", "--port", PORT, "--bytes", nbytes, "--seed", 1,
-                        "--max-seconds", max_seconds, "--bind", "0.0.0.0", "--expect", nbytes)
+    server = start_kernel(netns, tmp_path, "stream-server", "--port", PORT, "--bytes", nbytes, "--seed", 1,
+                          "--max-seconds", max_seconds, "--bind", "0.0.0.0", "--expect", nbytes)
     server.wait_ready()
     nc = start_program(nc_bin, lab, "--connect", f"{KERNEL_IP}:{PORT}", stdin=src, stdout=out)
     r = server.result(timeout=max_seconds + 30)
@@ -89,9 +87,9 @@ def final_stats(p):
     return s
 
 
-@pytest.mark.every_backend
+@pytest.mark.every_backend(xdp_skb=True)
 def test_kernel_client_to_nc_listen_100mb_each_way(netns, backend, nc_bin, start_program, tmp_path):
-    lab = TcpLab(netns, backend)
+    lab = Lab(netns, backend)
     nc, r = kernel_client_to_nc_listen(netns, lab, nc_bin, start_program, tmp_path, BIG, 150)
     s = final_stats(nc)
     assert s["tcp"]["passive_opens"] == 1 and s["tcp"]["closed_normal"] == 1, s["tcp"]
@@ -100,7 +98,7 @@ def test_kernel_client_to_nc_listen_100mb_each_way(netns, backend, nc_bin, start
 
 
 def test_nc_connect_to_kernel_server_100mb_each_way(netns, backend, nc_bin, start_program, tmp_path):
-    lab = TcpLab(netns, backend)
+    lab = Lab(netns, backend)
     nc, r = nc_connect_to_kernel_server(netns, lab, nc_bin, start_program, tmp_path, BIG, 150)
     s = final_stats(nc)
     assert s["tcp"]["active_opens"] == 1 and s["tcp"]["closed_normal"] == 1, s["tcp"]
@@ -113,9 +111,9 @@ def test_impaired_link_loss_reorder_duplicate_20mb_each_way(netns, nc_bin, start
     """What `tc qdisc add dev <kernel-side> root netem loss 2% reorder 5% duplicate 1% delay 1ms`
     does to the frames the kernel sends (data one way, ACKs the other). This kernel has no
     sch_netem (CONFIG_NET_SCH_NETEM unset, no modules), so a relay in user space
-    (tcp_helpers.py impair-relay) does the same between a TAP of its own, where the kernel
+    (tcp_tools.py impair-relay) does the same between a TAP of its own, where the kernel
     sits, and the stack's TAP. 20 MB each way: 100 MB takes too long for CI here."""
-    lab = TcpLab(netns, "tap", impaired_by=(tmp_path, ["--loss", 0.02, "--reorder", 0.05, "--duplicate", 0.01,
+    lab = Lab(netns, "tap", impaired_by=(tmp_path, ["--loss", 0.02, "--reorder", 0.05, "--duplicate", 0.01,
                                                        "--delay", 0.001, "--max-seconds", 200]))
     run = kernel_client_to_nc_listen if direction == "kernel-client" else nc_connect_to_kernel_server
     nc, r = run(netns, lab, nc_bin, start_program, tmp_path, NETEM_BYTES, 150)
@@ -129,7 +127,7 @@ def test_impaired_link_loss_reorder_duplicate_20mb_each_way(netns, nc_bin, start
 
 
 def test_echo_returns_a_20mb_stream(netns, echo_bin, start_program, tmp_path):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo")
     n = 20 * 1000 * 1000
     r = run_kernel(netns, "stream-client", "--port", PORT, "--bytes", n, "--seed", 7, "--max-seconds", 90)
@@ -141,7 +139,7 @@ def test_echo_returns_a_20mb_stream(netns, echo_bin, start_program, tmp_path):
 
 
 def test_1000_concurrent_connections_used_and_closed_cleanly(netns, echo_bin, start_program, tmp_path):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo")
     before = e.wait_stats(lambda s: True)
     r = run_kernel(netns, "many-clients", "--port", PORT, "--count", 1000, "--parallel", 64,
@@ -161,7 +159,7 @@ def test_1000_concurrent_connections_used_and_closed_cleanly(netns, echo_bin, st
 
 
 def test_kernel_gets_rst_from_a_closed_port(netns, echo_bin, start_program):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT)
     before = e.wait_stats(lambda s: True)
     r = run_kernel(netns, "connrefused", "--port", PORT + 1, "--count", 3)
@@ -174,7 +172,7 @@ def test_kernel_gets_rst_from_a_closed_port(netns, echo_bin, start_program):
 
 
 def test_nc_reports_a_refused_connection(netns, nc_bin, start_program):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     nc = start_program(nc_bin, lab, "--connect", f"{KERNEL_IP}:{PORT}", wait=False)
     rc = nc.wait_exit(30)
     assert rc == 1, nc.log()
@@ -184,7 +182,7 @@ def test_nc_reports_a_refused_connection(netns, nc_bin, start_program):
 def test_nc_udp_round_trip(netns, nc_bin, start_program, tmp_path):
     """--udp: standard input in datagrams to a kernel UDP echo (socat), the answers to
     standard output; the program ends --wait seconds after the end of its input."""
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     netns.popen(["timeout", "60", "socat", f"UDP-RECVFROM:{PORT},bind={KERNEL_IP},fork", "PIPE"])
     src, out = tmp_path / "udp-in.txt", tmp_path / "udp-out.txt"
     src.write_bytes(b"hello over udp\n")
@@ -208,9 +206,9 @@ def sockperf_tcp(ns, *args):
     return tuple(int(x) for x in m.groups()), int(sent.group(1)), int(sent.group(2)), out
 
 
-@pytest.mark.every_backend
+@pytest.mark.every_backend(xdp_skb=True)
 def test_sockperf_ping_pong_tcp_two_frames_per_message(netns, backend, echo_bin, start_program, tmp_path):
-    lab = TcpLab(netns, backend)
+    lab = Lab(netns, backend)
     e = start_program(echo_bin, lab, "--tcp-port", PORT)
     cap = TcpCapture(netns, lab.tap, tmp_path / "sockperf-tcp.pcap", f"tcp port {PORT}")
     (dropped, dup, ooo), sent, received, out = sockperf_tcp(netns, "-i", STACK_IP, "-p", PORT, "-t", 3,
@@ -239,7 +237,7 @@ def test_echo_parses_sockperf_messages_split_and_coalesced(netns, echo_bin, star
     """sockperf's framing over a byte stream: messages cut anywhere and glued together are
     answered whole, in order, with the client flag cleared; those without the pong-request
     flag are not answered (as sockperf's own server does)."""
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT)
     r = run_kernel(netns, "sockperf-frames", "--port", PORT, "--count", 2000, timeout=60)
     assert r["match"] and r["received_bytes"] == r["expected_bytes"], r
@@ -248,10 +246,10 @@ def test_echo_parses_sockperf_messages_split_and_coalesced(netns, echo_bin, star
 
 
 def test_malformed_segments_counted_and_dropped(netns, echo_bin, start_program):
-    lab = TcpLab(netns, "tap")
+    lab = Lab(netns, "tap")
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo")
     before = e.wait_stats(lambda s: True)
-    r = run_kernel(netns, "malformed", "--iface", lab.tap, "--dst-mac", e.mac, "--src-mac", lab.kernel_mac(),
+    r = run_kernel(netns, "malformed", "--iface", lab.tap, "--dst-mac", e.mac, "--src-mac", lab.kernel_mac,
                    "--port", PORT, "--count", 1200)
     assert r["sent"] == 1200, r
     names = set(r["counters"]) | {"tcp.drop_truncated", "tcp.drop_bad_port", "tcp.drop_no_connection",

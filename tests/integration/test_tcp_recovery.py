@@ -12,7 +12,7 @@ the user-space impairing relay (this kernel has no netem).
 import os
 
 from conftest import run_json_tool
-from tcp_helpers import TcpLab, start_program  # noqa: F401 (fixture)
+from lab import Lab
 
 PORT = 7200
 RR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "request_response.py")
@@ -21,7 +21,7 @@ RR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers", "reques
 def session(netns, echo_bin, start_program, tmp_path, relay_args, count, *echo_args):
     """tachyon-echo behind the relay; the kernel's client runs `count` exchanges. Returns the
     client's result, the stack's TCP counters and what the relay did."""
-    lab = TcpLab(netns, "tap", impaired_by=(tmp_path, ["--reorder", 0, "--duplicate", 0, "--delay", 0,
+    lab = Lab(netns, "tap", impaired_by=(tmp_path, ["--reorder", 0, "--duplicate", 0, "--delay", 0,
                                                        *relay_args, "--seed", 5, "--max-seconds", 150]))
     e = start_program(echo_bin, lab, "--tcp-port", PORT, "--tcp-protocol", "echo", *echo_args)
     r = run_json_tool(netns, RR, "run", "--port", PORT, "--count", count, "--max-seconds", 100, timeout=130)

@@ -11,8 +11,7 @@ import time
 import pytest
 
 from conftest import STACK_IP, drops, ping
-from mcast_helpers import (KernelTool, backend, lab, mcast_bin, run_kernel, start_lab_echo,  # noqa: F401
-                           start_mcast)
+from mcast_helpers import run_kernel, start_kernel
 
 ECHO_PORT = 7007
 GROUP = "239.7.7.7"
@@ -44,7 +43,7 @@ def test_stack_sends_unicast_to_kernel_server(netns, backend, lab, start_mcast, 
     """The stack-to-kernel direction with tachyon-mcast send --to (the first datagram waits in
     the ARP queue while the kernel's address resolves)."""
     n, port = 2000, 32001
-    rx = KernelTool(netns, tmp_path, "kernel-recv", "--port", port, "--count", n, "--timeout", 60)
+    rx = start_kernel(netns, tmp_path, "kernel-recv", "--port", port, "--count", n, "--timeout", 60)
     rx.wait_ready()
     send = start_mcast("send", "--to", f"198.18.0.1:{port}", "--count", n, "--rate", 20000, "--size", 512,
                        lab=lab, duration=60)

@@ -26,8 +26,8 @@ import sys
 import pytest
 
 from conftest import HELPERS, HERE, KERNEL_IP, PYTHON, STACK_IP, drops, ping
-from dpdk_helpers import assert_kernel_ping_ok, netns2, require_dpdk, start_dpdk_echo  # noqa: F401 (fixtures)
-from xdp_helpers import make_veth, require_xdp, start_xdp_echo, unique, xdp_prog_attached  # noqa: F401
+from dpdk_helpers import assert_kernel_ping_ok
+from xdp_helpers import make_veth, unique, xdp_prog_attached
 
 sys.path.insert(0, str(HELPERS))
 from send_malformed import make_kinds  # noqa: E402 (the kinds and the stack counter of each)

@@ -1,5 +1,6 @@
-"""Fixtures for the AF_XDP integration tests (test_xdp.py; mcast_helpers.py's `Lab` uses them for
-the xdp variants of the UDP, multicast, IGMP and sockperf tests).
+"""Fixtures for the AF_XDP integration tests (test_xdp.py; lab.py's `Lab` uses them for the xdp
+variants of the TCP, UDP, multicast, IGMP, feed and sockperf tests). Loaded as a plugin by
+conftest.py: its fixtures need no import.
 
 The wire is a veth pair inside the test's namespace: tachyon runs with `--backend xdp` on the
 near end, which has no kernel address (so the kernel leaves it to the stack, as a TAP's far
@@ -13,14 +14,9 @@ import subprocess
 
 import pytest
 
-from conftest import Echo, unique
+from conftest import Program, unique
 
-XDP_BACKENDS = ["xdp-native", "xdp-skb"]
-# The multicast, IGMP and sockperf suites (mcast_helpers' `Lab`) run natively only unless
-# TACHYON_XDP_ALL_ATTACH=1: skb attach differs only in where the kernel runs the program, and
-# test_xdp.py (ping, ARP, UDP, malformed frames, sharing, teardown) and test_tcp.py (100 MB, sockperf)
-# cover it in both modes; this keeps the CI time of these slow suites within bounds.
-XDP_LAB_BACKENDS = XDP_BACKENDS if os.environ.get("TACHYON_XDP_ALL_ATTACH") == "1" else ["xdp-native"]
+XDP_BACKENDS = ["xdp-native", "xdp-skb"]   # (which tests run skb attach: conftest.py)
 
 
 def xdp_attach(backend):
@@ -81,43 +77,25 @@ def xdp_prog_attached(ns, dev):
     return link.get("xdp")
 
 
-class XdpEcho(Echo):
-    """tachyon-echo on AF_XDP, in a namespace (same helpers as `Echo`)."""
+class XdpEcho(Program):
+    """tachyon-echo on AF_XDP on `iface`, in a namespace."""
 
-    def __init__(self, ns, exe, iface, workdir, attach, args, stats_interval=1, duration=120, idle=True):
-        self.ns = ns
-        self.tap = iface  # the stack's interface (a label for the log and stats files)
-        tag = f"{iface}-{os.urandom(2).hex()}"
-        self.log_path = workdir / f"echo-{tag}.log"
-        self.stats_path = workdir / f"stats-{tag}.json"
+    def __init__(self, ns, exe, iface, workdir, attach, args, idle=True, **kw):
         backend = xdp_args(iface, attach)
         if not idle:
             backend.remove("--idle")
-        self.argv = [exe, *backend, *args, "--stats", self.stats_path, "--stats-interval", stats_interval,
-                     "--log-level", "info", "--duration", duration]
-        self._log = open(self.log_path, "w")
-        self.proc = ns.popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.mac = None
-        self.returncode = None
+        super().__init__(ns, [exe, *backend, *args], iface, workdir, f"echo-{iface}", **kw)
 
 
 @pytest.fixture
-def start_xdp_echo(require_xdp, netns, echo_bin, tmp_path):
+def start_xdp_echo(require_xdp, netns, echo_bin, tmp_path, started):
     """start_xdp_echo(iface, attach, *args, ns=netns): tachyon-echo on AF_XDP on `iface`, waited
     for until ready; killed at teardown if still running."""
-    started = []
-
     def start(iface, attach, *args, ns=None, wait=True, **kw):
-        e = XdpEcho(ns or netns, echo_bin, iface, tmp_path, attach, ["--ip", "198.18.0.2/24", *map(str, args)], **kw)
-        started.append(e)
-        if wait:
-            e.wait_ready(timeout=30)
-        return e
-
-    yield start
-    for e in started:
-        e.discard()
+        return started.add(XdpEcho(ns or netns, echo_bin, iface, tmp_path, attach,
+                                   ["--ip", "198.18.0.2/24", *map(str, args)], **kw), wait, timeout=30)
+    return start
 
 
-__all__ = ["XDP_BACKENDS", "XDP_LAB_BACKENDS", "XdpEcho", "make_veth", "require_xdp", "start_xdp_echo", "unique", "xdp_args",
+__all__ = ["XDP_BACKENDS", "XdpEcho", "make_veth", "require_xdp", "start_xdp_echo", "unique", "xdp_args",
            "xdp_attach", "xdp_missing", "xdp_prog_attached"]

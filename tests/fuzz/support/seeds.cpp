@@ -22,6 +22,7 @@
 #include "stack/wire/udp.hpp"
 #include "support/program_writer.hpp"
 #include "support/raw_frame.hpp"
+#include "support/seeds_apps.hpp"
 #include "support/stack_rig.hpp"
 
 namespace fs = std::filesystem;
@@ -260,6 +261,7 @@ int main(int argc, char** argv) {
     wire_seeds();
     frames_seeds();
     program_seeds();
+    apps_seeds(write);
     std::printf("fuzz_seeds: wrote the seeds under %s\n", out_dir.c_str());
     return 0;
 }

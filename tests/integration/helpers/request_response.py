@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tcp_helpers import STACK_IP  # noqa: E402
+from kernel_side import STACK_IP  # noqa: E402
 
 
 def percentile(sorted_values, q):

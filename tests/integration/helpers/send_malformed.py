@@ -12,33 +12,20 @@ frames below the link's header length), so ethernet.drop_too_short is left to th
 """
 
 import argparse
-import json
+import os
 import random
 import socket
 import struct
 import sys
-import time
 
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 from scapy.compat import raw
 
-STACK_IP = "198.18.0.2"
-KERNEL_IP = "198.18.0.1"
-
-
-def mac_bytes(mac: str) -> bytes:
-    return bytes(int(x, 16) for x in mac.split(":"))
-
-
-def checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from kernel_side import (KERNEL_IP, STACK_IP, build_frames, inet_checksum as checksum,  # noqa: E402
+                         mac_bytes, report_sent, send_paced)
 
 
 def make_kinds(dst, src, rng):
@@ -178,40 +165,10 @@ def main():
     kinds = make_kinds(args.dst_mac, args.src_mac, rng)
     if args.kinds:
         kinds = {k: kinds[k] for k in args.kinds.split(",")}
-    names = sorted(kinds)
-
-    frames, sent_by_kind = [], {k: 0 for k in names}
-    for i in range(args.count):
-        k = names[i % len(names)]
-        frames.append(kinds[k][1](i))
-        sent_by_kind[k] += 1
+    names, frames = build_frames(kinds, args.count)
     assert all(len(f) >= 14 for f in frames)
-
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind((args.iface, 0))
-    start = time.monotonic()
-    sent = 0
-    for i, f in enumerate(frames):
-        if time.monotonic() - start > args.max_seconds:
-            break
-        n = s.send(f)
-        assert n == len(f), (n, len(f))
-        sent += 1
-        if (i + 1) % args.burst == 0:
-            time.sleep(args.pause)
-    s.close()
-    if sent != len(frames):
-        sent_by_kind = {k: 0 for k in names}  # recount what actually left
-        for i in range(sent):
-            sent_by_kind[names[i % len(names)]] += 1
-
-    counters = {}
-    for k in names:
-        c = kinds[k][0]
-        counters[c] = counters.get(c, 0) + sent_by_kind[k]
-    json.dump({"sent": sent, "seconds": round(time.monotonic() - start, 3),
-               "by_kind": sent_by_kind, "counters": counters}, sys.stdout)
-
+    sent = send_paced(args.iface, frames, args.max_seconds, burst=args.burst, pause=args.pause)
+    report_sent(kinds, names, sent)
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,6 @@ and time; prints one JSON line.
            close; every failure is reported, with the slowest connect
 """
 
-import argparse
 import json
 import os
 import random
@@ -22,13 +21,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tcp_helpers import KERNEL_IP, STACK_IP, inet_checksum, tcp_segment  # noqa: E402
+from kernel_side import KERNEL_IP, REQUIRED, STACK_IP, ToolCommands, inet_checksum, mac_bytes  # noqa: E402
+from tcp_tools import tcp_segment  # noqa: E402
 
 SYN = 0x02
-
-
-def mac_bytes(mac):
-    return bytes(int(x, 16) for x in mac.split(":"))
 
 
 def ipv4_header(src, dst, payload_len, ident):
@@ -99,28 +95,14 @@ def cmd_cycles(a):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("flood")
-    p.add_argument("--iface", required=True)
-    p.add_argument("--dst-mac", required=True)
-    p.add_argument("--src-mac", required=True)
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--count", type=int, default=10000)
+    tools = ToolCommands(__doc__)
+    p = tools.add("flood", cmd_flood, port=REQUIRED, frames=True, count=10000, seed=True, max_seconds=60)
     p.add_argument("--rate", type=float, default=2000)
     p.add_argument("--src", choices=["spoofed", "kernel"], default="spoofed")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--max-seconds", type=float, default=60)
-    p.set_defaults(func=cmd_flood)
-    p = sub.add_parser("cycles")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--count", type=int, default=100)
+    p = tools.add("cycles", cmd_cycles, port=REQUIRED, count=100, max_seconds=60)
     p.add_argument("--timeout", type=float, default=3)
     p.add_argument("--pause", type=float, default=0.02)
-    p.add_argument("--max-seconds", type=float, default=60)
-    p.set_defaults(func=cmd_cycles)
-    a = ap.parse_args()
-    a.func(a)
+    tools.run()
 
 
 if __name__ == "__main__":

@@ -64,12 +64,15 @@ TEST_F(tcp_recovery, holes_are_resent_once_each_in_order_as_the_scoreboard_finds
     expect_silence();
     at(after(10'200));
     peer(sack_ack(b, {{b + 300, b + 500}, {b + 100, b + 200}}));
-    // RFC 6675 §5 (4): B0 (three segments SACKed above it) resent; cwnd = ssthresh = 400 and
-    // the pipe (B0 again, B5-B7) leaves no room for B2, which RACK now also knows lost.
+    // RFC 6675 §5 (4): B0 (three segments SACKed above it) resent; ssthresh = 400. B2 is
+    // still within RACK's reordering window, so the pipe is B0 again, B2 and B5-B7 (500),
+    // above ssthresh: PRR (RFC 6937 §3.1) sends in proportion to what was delivered, 50 bytes'
+    // worth after the retransmission's 100: cwnd = pipe, nothing more goes.
     out_seg r0 = expect_sent(ACK, b, p, 100);
     EXPECT_EQ(r0.payload, string(100, '0'));
     EXPECT_TRUE(conn()->in_recovery());
-    EXPECT_EQ(conn()->cwnd(), 400u);
+    EXPECT_EQ(conn()->ssthresh(), 400u);
+    EXPECT_EQ(conn()->cwnd(), 500u);
     EXPECT_EQ(tcp().sack_recoveries, 1u);
     // B5 arrives: room in the pipe: B2 resent.
     at(after(10'300));
@@ -96,6 +99,58 @@ TEST_F(tcp_recovery, holes_are_resent_once_each_in_order_as_the_scoreboard_finds
     EXPECT_EQ(tcp().fast_retransmits, 2u) << "each hole once";
     EXPECT_EQ(tcp().retransmits, 0u) << "no timeout, no probe";
     EXPECT_EQ(tcp().rto_expirations, 0u);
+}
+
+TEST_F(tcp_recovery, prr_spreads_the_sending_over_the_recovery_in_proportion_to_what_arrives) {
+    open();
+    uint32_t b = open_window();
+    // Slow start to a window of 16 segments: 8 more sent and acknowledged.
+    send_segments(8);
+    at(sec(2) + ms(10));
+    for (uint32_t i = 1; i <= 8; ++i) peer(ack(p, b + 100 * i));
+    (void)segments();
+    ASSERT_EQ(conn()->cwnd(), 1600u);
+    b += 800;
+    // B0-B15 go out (the window), 8 more segments N0-N7 wait behind them.
+    at(sec(3));
+    app_send(string(2400, 'x'));
+    ASSERT_EQ(segments().size(), 16u);
+    // B0 is lost; B1-B15 arrive and each is SACKed, 10 us apart.
+    auto arrives = [&](uint32_t k) {
+        at(sec(3) + ms(10) + duration::us(10 * k));
+        peer(sack_ack(b, {{b + 100, b + 100 * (k + 1)}}));
+        return segments();
+    };
+    EXPECT_TRUE(arrives(1).empty());
+    EXPECT_TRUE(arrives(2).empty());
+    // The third duplicate ACK: B0 resent (RFC 6675 §5 (4.3)); RecoverFS = 1600, ssthresh = 800.
+    auto v = arrives(3);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].seq, b);
+    EXPECT_EQ(conn()->ssthresh(), 800u);
+    // RFC 6937 §3.1: while the pipe is above ssthresh, sndcnt = ceil(prr_delivered * 800 /
+    // 1600) - prr_out: one new segment for every two delivered (after the retransmission's
+    // 100 bytes are paid for). At B10 the pipe has come down to ssthresh; from B11 PRR-SSRB
+    // sends one per segment delivered. (RFC 6675 alone, with cwnd = ssthresh, would have sent
+    // nothing before B11.)
+    uint32_t next_new = b + 1600;
+    for (uint32_t k = 4; k <= 15; ++k) {
+        v = arrives(k);
+        const bool expect_one = k == 6 || k == 8 || k >= 11;
+        ASSERT_EQ(v.size(), expect_one ? 1u : 0u) << "on the ACK of B" << k;
+        if (expect_one) {
+            EXPECT_EQ(v[0].seq, next_new) << "new data, in order";
+            EXPECT_EQ(v[0].payload.size(), 100u);
+            next_new += 100;
+        }
+    }
+    EXPECT_EQ(tcp().fast_retransmits, 1u) << "B0 once";
+    // The resent B0 arrives: everything up to RecoveryPoint is acknowledged; cwnd = ssthresh.
+    at(sec(3) + ms(20));
+    peer(ack(p, b + 1600));
+    EXPECT_FALSE(conn()->in_recovery());
+    EXPECT_EQ(conn()->cwnd(), 800u);
+    EXPECT_EQ(tcp().retransmits, 0u) << "no timeout, no probe";
 }
 
 TEST_F(tcp_recovery, rack_resends_a_lost_segment_on_the_first_sack_once_the_reordering_window_passed) {
