@@ -90,7 +90,7 @@ std::optional<int> parse_options(int argc, char** argv, bench_options& o) {
     cli.option("warmup-seconds", "S", "rx modes: time after the first datagram before measuring", dbl(o.warmup_seconds));
     cli.option("dst", "A.B.C.D", "the peer's address (default 198.18.0.2)", ip(o.dst));
     cli.option("src", "A.B.C.D", "blast and mem-pingpong: the sender's address (default 198.18.0.1)", ip(o.src));
-    cli.option("port", "PORT", "UDP port of the server / receiver (default 7000)", [&](std::string_view v) -> result<void> {
+    cli.option("udp-port", "PORT", "UDP port of the server / receiver (default 7000; --port is the DPDK ethdev port)", [&](std::string_view v) -> result<void> {
         uint64_t n = 0;
         if (auto ok = parse_u64(v, n); !ok || n == 0 || n > 65000) return make_error(errc::invalid_argument, "expected a port");
         o.port = uint16_t(n);
