@@ -192,3 +192,37 @@ def test_every_program_reads_its_keys_from_the_file(netns, echo_bin, tmp_path, p
     assert re.search(rf'^ip = "{STACK_IP}/{PREFIX}"\s+# config file ', r.stdout, re.M), r.stdout
     if own_key:
         assert re.search(rf"^{own_key} = .*# config file ", r.stdout, re.M), r.stdout
+
+
+STARTS = [  # each program, the words before its flags, and what it needs to run for a while
+    ("tachyon-ping", [], f'dst = "{KERNEL_IP}"\ncount = 1000\n'),
+    ("tachyon-nc", [], "listen = 9000\n"),
+    ("tachyon-mcast", ["recv"], 'group = ["239.1.1.1:30001"]\n'),
+    ("tachyon-feed", [], 'line-a = "239.1.1.1:30001"\nline-b = "239.1.1.2:30001"\n'),
+    ("tachyon-gateway", [], f'exchange = "{KERNEL_IP}:9999"\nuser = "ALICE"\npassword = "secret"\n'),
+]
+
+
+@pytest.mark.parametrize("program,words,own", STARTS, ids=[p[0] for p in STARTS])
+def test_every_program_starts_from_a_config_file_alone(netns, echo_bin, tmp_path, program, words, own):
+    """Each program runs its stack on a TAP named, addressed and sized by the file alone: it
+    logs "ready" with the file's address, and the kernel's ping reaches it there."""
+    exe = Path(echo_bin).parent / program
+    if not exe.is_file():
+        pytest.skip(f"{program} is not built")
+    tap = unique("tp")
+    conf = tmp_path / "p.toml"
+    conf.write_text(f'backend = "tap"\ntap = "{tap}"\nip = "{STACK_IP}/{PREFIX}"\nduration = 30\n' + own +
+                    "[tcp]\nsend_buffer = 131072\n")
+    log = tmp_path / "p.log"
+    with open(log, "w") as out:
+        p = netns.popen([exe, *words, "--config", conf], stdout=out, stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL)
+    try:
+        wait_log(p, log, rf"ready: {re.escape(STACK_IP)}/{PREFIX} on tap {tap}")
+        netns.configure_kernel_side(tap)
+        assert_kernel_ping_ok(ping(netns, 3), 3)
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        p.wait(timeout=15)
