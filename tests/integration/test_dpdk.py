@@ -10,6 +10,8 @@ Skipped with a reason when the build has no DPDK device.
 """
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -109,13 +111,30 @@ def test_ping_reports_failure_when_nobody_answers(netns, start_dpdk_echo, ping_b
     assert "0 received" in out, out
 
 
+_eal_prefixes = []
+
+
+def prefix(kind):
+    """A file prefix of its own for one EAL run; its runtime directory goes after the test."""
+    name = f"tit-{kind}-{unique('')}"
+    _eal_prefixes.append(name)
+    return name
+
+
+@pytest.fixture(autouse=True)
+def _remove_eal_runtime_dirs():
+    yield
+    while _eal_prefixes:
+        shutil.rmtree(Path("/var/run/dpdk") / _eal_prefixes.pop(), ignore_errors=True)
+
+
 def run_echo(netns, echo_bin, eal):
     return netns.run([echo_bin, "--backend", "dpdk", "--dpdk", eal, "--ip", "198.18.0.2/24", "--duration", 1],
                      timeout=60, check=False)
 
 
 def test_no_virtual_device_names_the_remedy(require_dpdk, netns, echo_bin):
-    r = run_echo(netns, echo_bin, f"--no-huge -m 256 --no-pci --no-telemetry --file-prefix tit-nodev-{unique('')}")
+    r = run_echo(netns, echo_bin, f"--no-huge -m 256 --no-pci --no-telemetry --file-prefix {prefix('nodev')}")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "no port" in r.stderr and "--vdev" in r.stderr, r.stderr
 
@@ -123,7 +142,7 @@ def test_no_virtual_device_names_the_remedy(require_dpdk, netns, echo_bin):
 def test_no_hugepages_suggests_no_huge(require_dpdk, netns, echo_bin):
     if "HugePages_Total:       0" not in open("/proc/meminfo").read():
         pytest.skip("this machine has hugepages reserved")
-    r = run_echo(netns, echo_bin, f"--no-pci -m 64 --no-telemetry --file-prefix tit-huge-{unique('')} --vdev=net_ring0")
+    r = run_echo(netns, echo_bin, f"--no-pci -m 64 --no-telemetry --file-prefix {prefix('huge')} --vdev=net_ring0")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "--no-huge -m 512" in r.stderr, r.stderr
 
@@ -132,11 +151,11 @@ def test_port_and_core_flags(require_dpdk, netns, echo_bin):
     """--port picks a port that does not exist: the error lists those that do; --core must agree
     with an -l list that leaves it out."""
     r = netns.run([echo_bin, "--backend", "dpdk", "--dpdk",
-                   f"{EAL_FLAGS} --file-prefix tit-port-{unique('')} --vdev=net_ring0",
+                   f"{EAL_FLAGS} --file-prefix {prefix('port')} --vdev=net_ring0",
                    "--port", 3, "--ip", "198.18.0.2/24", "--duration", 1], timeout=60, check=False)
     assert r.returncode == 1 and "no such port" in r.stderr and "0 (net_ring0)" in r.stderr, r.stderr
     r = netns.run([echo_bin, "--backend", "dpdk", "--dpdk",
-                   f"{EAL_FLAGS} --file-prefix tit-core-{unique('')} --vdev=net_ring0",
+                   f"{EAL_FLAGS} --file-prefix {prefix('core')} --vdev=net_ring0",
                    "--core", 1, "--ip", "198.18.0.2/24", "--duration", 0.2], timeout=60, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "polling on lcore 1" in r.stdout + r.stderr, r.stdout + r.stderr

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -99,7 +100,17 @@ public:
         }
         g_eal = *eal;
     }
-    void TearDown() override { g_eal.reset(); } // rte_eal_cleanup with the last holder
+    void TearDown() override {
+        g_eal.reset(); // rte_eal_cleanup with the last holder
+        // The EAL leaves its runtime directory behind: remove this process's and those of the
+        // children it ran (their prefixes end with this pid).
+        const std::string pid = std::to_string(::getpid());
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator("/var/run/dpdk", ec)) {
+            const std::string name = e.path().filename().string();
+            if (name.starts_with("unit-dpdk-") && name.ends_with("-" + pid)) std::filesystem::remove_all(e.path(), ec);
+        }
+    }
 };
 
 [[maybe_unused]] const auto* g_env = ::testing::AddGlobalTestEnvironment(new eal_environment);
