@@ -337,7 +337,7 @@ private:
 
     // Congestion control (tcp_congestion.hpp) and the loss-recovery state around it.
     tcp_congestion _cc;
-    uint32_t _ack_delivered = 0;     // RFC 6937 DeliveredData of the ACK being processed
+    uint32_t _ack_delivered = 0;     // RFC 6937 DeliveredData of the ACK being processed (0 outside one)
     uint32_t _dup_acks = 0;
     seq32 _recover;                  // RFC 6582 recover, RFC 6675 RecoveryPoint
     bool _in_recovery = false;

@@ -243,6 +243,7 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
         if (rack_found && !responded) rack_respond(now, out); // an ACK neither new nor duplicate
         if (advanced) arm_pto(now); // RFC 8985 §7.2: and with each ACK of new data
     }
+    _ack_delivered = 0; // the ACK's responses are done: a timer that enters recovery delivered nothing
     // RFC 9293 §3.10.7.4: update the send window from the newest segment.
     if (_snd_wl1 < seg.seq || (_snd_wl1 == seg.seq && _snd_wl2 <= seg.ack)) {
         if (wnd > _snd_wnd && !_fin_queued) ev.writable = true;
@@ -282,7 +283,7 @@ bool tcp_connection::process_ack(const wire::tcp_repr& seg, uint32_t seg_len, in
 }
 
 uint32_t tcp_connection::take_acked(seq32 ack, instant now) {
-    const tcp_tx_entry* newest_clean = nullptr;
+    bool timed = false;
     instant newest_sent;
     uint32_t sacked = 0;
     _snd_queue.take_acked(ack, [&](const tcp_tx_entry& e) {
@@ -290,11 +291,11 @@ uint32_t tcp_connection::take_acked(seq32 ack, instant now) {
         else rack_delivered(e, now);
         // Karn's rule (RFC 6298 §3): time only segments sent once.
         if (e.transmissions == 1) {
-            newest_clean = &e;
+            timed = true;
             newest_sent = e.sent_at;
         }
     });
-    if (newest_clean != nullptr) _rtt.sample(now - newest_sent);
+    if (timed) _rtt.sample(now - newest_sent);
     return sacked;
 }
 
